@@ -19,16 +19,18 @@ namespace Anomaly.ED.Weights;
 /// </remarks>
 public sealed class SafetensorsFile : IDisposable
 {
-    // A multiple of every element size and below int.MaxValue, the largest span a single read accepts.
-    private const int MaxChunkBytes = 1 << 30;
+    /// <summary>Bytes read per call: a multiple of every element size, below int.MaxValue (the largest span).</summary>
+    internal const int DefaultChunkBytes = 1 << 30;
 
     private readonly SafeFileHandle _handle;
+    private readonly int _chunkBytes;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafetensorsTensorInfo> _byName;
 
-    private SafetensorsFile(string filePath, SafeFileHandle handle, long dataStart, SafetensorsHeader header)
+    private SafetensorsFile(string filePath, SafeFileHandle handle, long dataStart, SafetensorsHeader header, int chunkBytes)
     {
         FilePath = filePath;
+        _chunkBytes = chunkBytes;
         _handle = handle;
         _dataStart = dataStart;
         Tensors = header.Tensors;
@@ -50,9 +52,17 @@ public sealed class SafetensorsFile : IDisposable
     /// <returns>The open file; dispose it to close the file.</returns>
     /// <exception cref="SafetensorsFormatException">The file is not a valid safetensors file.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static SafetensorsFile Open(string path)
+    public static SafetensorsFile Open(string path) => Open(path, DefaultChunkBytes);
+
+    /// <summary>Opens with a smaller read size so that tests can exercise the multi-chunk path on small tensors.</summary>
+    internal static SafetensorsFile Open(string path, int chunkBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (chunkBytes <= 0 || chunkBytes % 8 != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunkBytes), chunkBytes, "The read size must be a positive multiple of 8.");
+        }
+
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("Safetensors files are little-endian; reading them on a big-endian machine is not supported.");
@@ -90,7 +100,7 @@ public sealed class SafetensorsFile : IDisposable
             ReadExactly(handle, json, 8, fullPath);
             var dataStart = 8 + (long)headerLength;
             var header = SafetensorsHeader.Parse(fullPath, json, fileLength - dataStart);
-            return new SafetensorsFile(fullPath, handle, dataStart, header);
+            return new SafetensorsFile(fullPath, handle, dataStart, header, chunkBytes);
         }
         catch
         {
@@ -169,9 +179,9 @@ public sealed class SafetensorsFile : IDisposable
 
         var result = new T[info.ElementCount];
         var bytes = MemoryMarshal.AsBytes(result.AsSpan());
-        for (long done = 0; done < bytes.Length; done += MaxChunkBytes)
+        for (long done = 0; done < bytes.Length; done += _chunkBytes)
         {
-            var count = (int)Math.Min(MaxChunkBytes, bytes.Length - done);
+            var count = (int)Math.Min(_chunkBytes, bytes.Length - done);
             ReadExactly(_handle, bytes.Slice((int)done, count), _dataStart + info.DataBegin + done, FilePath);
         }
 
@@ -222,22 +232,48 @@ public sealed class SafetensorsFile : IDisposable
             return;
         }
 
-        if (total <= MaxChunkBytes)
+        if (total <= _chunkBytes)
         {
-            ReadExactly(_handle, tensor.bytes, offset, FilePath);
-            return;
+            FillChunk(tensor, info, offset, 0);
         }
+        else
+        {
+            // Tensor.bytes is a Span, so a larger tensor is filled through chunk-sized views of its flattened storage.
+            FillInChunks(tensor, info, offset);
+        }
+    }
 
-        // Tensor.bytes is a Span, so a tensor over 1 GiB is filled through 1 GiB views of its flattened storage.
+    private void FillChunk(Tensor destination, SafetensorsTensorInfo info, long fileOffset, long firstIndex)
+    {
+        var bytes = destination.bytes;
+        ReadExactly(_handle, bytes, fileOffset, FilePath);
+        if (info.DType == SafetensorsDType.Bool)
+        {
+            CheckBooleans(bytes, firstIndex, info);
+        }
+    }
+
+    private void FillInChunks(Tensor tensor, SafetensorsTensorInfo info, long offset)
+    {
         using var scope = NewDisposeScope();
         var flat = tensor.view(-1);
         var elementSize = info.DType.ElementSize();
-        var chunkElements = MaxChunkBytes / elementSize;
+        var chunkElements = _chunkBytes / elementSize;
         for (long start = 0; start < info.ElementCount; start += chunkElements)
         {
             var count = Math.Min(chunkElements, info.ElementCount - start);
             using var part = flat.narrow(0, start, count);
-            ReadExactly(_handle, part.bytes, offset + (start * elementSize), FilePath);
+            FillChunk(part, info, offset + (start * elementSize), start);
+        }
+    }
+
+    private void CheckBooleans(ReadOnlySpan<byte> data, long firstIndex, SafetensorsTensorInfo info)
+    {
+        // Bytes other than 0 and 1 are undefined behaviour for torch.bool, so they are a format error here.
+        var bad = data.IndexOfAnyExceptInRange((byte)0, (byte)1);
+        if (bad >= 0)
+        {
+            throw new SafetensorsFormatException(FilePath, $"BOOL element {firstIndex + bad} (flat index) is {data[bad]}; booleans must be 0 or 1.", info.Name);
         }
     }
 

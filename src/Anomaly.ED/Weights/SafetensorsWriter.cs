@@ -13,15 +13,17 @@ namespace Anomaly.ED.Weights;
 /// </remarks>
 public static class SafetensorsWriter
 {
-    private const int MaxChunkBytes = 1 << 30;
-
     /// <summary>Saves tensors (any device, any layout) and optional metadata to a safetensors file, replacing it atomically.</summary>
     /// <param name="path">The file to write; its folder must exist.</param>
     /// <param name="tensors">Tensors by name; names must be unique and must not be <c>__metadata__</c>.</param>
     /// <param name="metadata">String entries stored in the header's <c>__metadata__</c>; null or empty writes none.</param>
     /// <exception cref="ArgumentException">A name is empty, duplicated or reserved, or a tensor is null or sparse.</exception>
     /// <exception cref="NotSupportedException">A tensor's dtype has no safetensors equivalent (complex, quantized).</exception>
-    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Save(path, tensors, metadata, SafetensorsFile.DefaultChunkBytes);
+
+    /// <summary>Saves with a smaller write size so that tests can exercise the multi-chunk path on small tensors.</summary>
+    internal static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata, int chunkBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -41,7 +43,7 @@ public static class SafetensorsWriter
                 stream.Write(header);
                 foreach (var entry in entries)
                 {
-                    WriteData(stream, entry.Tensor);
+                    WriteData(stream, entry.Tensor, chunkBytes);
                 }
 
                 stream.Flush(flushToDisk: true);
@@ -153,10 +155,16 @@ public static class SafetensorsWriter
             buffer.WriteByte((byte)' ');
         }
 
+        if ((ulong)buffer.Length > SafetensorsHeader.MaxHeaderLength)
+        {
+            throw new InvalidOperationException(
+                $"Cannot save '{fullPath}': the header would have {buffer.Length} bytes, more than the {SafetensorsHeader.MaxHeaderLength} that safetensors readers accept (too many tensors or too much metadata).");
+        }
+
         return buffer.ToArray();
     }
 
-    private static void WriteData(FileStream stream, Tensor tensor)
+    private static void WriteData(FileStream stream, Tensor tensor, int chunkBytes)
     {
         if (tensor.numel() == 0)
         {
@@ -166,14 +174,14 @@ public static class SafetensorsWriter
         using var scope = NewDisposeScope();
         var data = tensor.detach().cpu().contiguous();
         var total = data.numel() * data.ElementSize;
-        if (total <= MaxChunkBytes)
+        if (total <= chunkBytes)
         {
             stream.Write(data.bytes);
             return;
         }
 
         var flat = data.view(-1);
-        var chunkElements = MaxChunkBytes / data.ElementSize;
+        var chunkElements = chunkBytes / data.ElementSize;
         for (long start = 0; start < flat.numel(); start += chunkElements)
         {
             using var part = flat.narrow(0, start, Math.Min(chunkElements, flat.numel() - start));

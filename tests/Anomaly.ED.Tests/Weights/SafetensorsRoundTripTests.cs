@@ -105,6 +105,51 @@ public sealed class SafetensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void ChunkedReadsAndWritesMatchSingleCalls()
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>
+        {
+            ["f32"] = randn(10, 100),
+            ["f64"] = randn(333, ScalarType.Float64),
+            ["f16"] = randn(7, 11).to(ScalarType.Float16),
+            ["bool"] = randn(203).gt(0),
+            ["small"] = arange(3, ScalarType.Int16),
+        };
+        var whole = _files.PathOf("whole.safetensors");
+        var chunked = _files.PathOf("chunked.safetensors");
+
+        SafetensorsWriter.Save(whole, tensors);
+        SafetensorsWriter.Save(chunked, tensors, metadata: null, chunkBytes: 64);
+
+        File.ReadAllBytes(chunked).Should().Equal(File.ReadAllBytes(whole));
+        using var file = SafetensorsFile.Open(whole, chunkBytes: 64);
+        foreach (var (name, expected) in tensors)
+        {
+            TensorAssert.Equal(file.ReadTensor(name), expected, name);
+        }
+
+        file.ReadArray<double>("f64").Should().Equal(tensors["f64"].data<double>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(1 << 20, 2)]
+    [InlineData(8, 13)]
+    public void BooleanBytesOtherThanZeroAndOneAreRejected(int chunkBytes, int badIndex)
+    {
+        var data = new byte[20];
+        data[badIndex] = 2;
+        var path = _files.WriteRaw("bool.safetensors", "{\"mask\": {\"dtype\": \"BOOL\", \"shape\": [4, 5], \"data_offsets\": [0, 20]}}", data);
+        using var file = SafetensorsFile.Open(path, chunkBytes);
+
+        var act = () => file.ReadTensor("mask");
+
+        var error = act.Should().Throw<SafetensorsFormatException>().Which;
+        error.TensorName.Should().Be("mask");
+        error.Message.Should().Contain($"BOOL element {badIndex} (flat index) is 2");
+    }
+
+    [Fact]
     public void NonContiguousAndGradientTrackingTensorsAreSavedAsTheirValues()
     {
         using var scope = NewDisposeScope();
