@@ -17,11 +17,22 @@ public static class ModuleStateDictExtensions
     /// <param name="stateDict">Tensors by state-dict name (e.g. <c>encoder.encode_layers.0.fc1.weight</c>).</param>
     /// <param name="strict">True: missing or unexpected names are errors. False: only common names are loaded.</param>
     /// <exception cref="StateDictMismatchException">Names (strict mode) or shapes do not match; lists every problem.</exception>
+    /// <exception cref="ArgumentException">An entry is null or disposed.</exception>
     public static void LoadStateDict(this nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(stateDict);
-        var shapes = stateDict.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<long>)kv.Value.shape, StringComparer.Ordinal);
+        var shapes = new Dictionary<string, IReadOnlyList<long>>(StringComparer.Ordinal);
+        foreach (var (name, value) in stateDict)
+        {
+            if (value is null || value.IsInvalid)
+            {
+                throw new ArgumentException($"State-dict entry '{name}' is null or disposed.", nameof(stateDict));
+            }
+
+            shapes.Add(name, value.shape);
+        }
+
         Load(module, shapes, name => stateDict[name], ownsSource: false, strict, module.GetType().Name);
     }
 

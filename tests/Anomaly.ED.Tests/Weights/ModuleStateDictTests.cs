@@ -126,6 +126,19 @@ public sealed class ModuleStateDictTests : IDisposable
     }
 
     [Fact]
+    public void DisposedEntriesAreRejectedNamingTheKey()
+    {
+        using var scope = NewDisposeScope();
+        using var module = new TinyModule();
+        var state = TinyState();
+        state["scale"].Dispose();
+
+        var act = () => module.LoadStateDict(state);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*'scale' is null or disposed*");
+    }
+
+    [Fact]
     public void SaveThenLoadSafetensorsRoundTripsAModule()
     {
         using var scope = NewDisposeScope();
