@@ -12,9 +12,6 @@ namespace Anomaly.ED.Network;
 /// </summary>
 public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
 {
-    private const string RowsName = "token_rows";
-    private const string ColumnsName = "token_columns";
-
     private readonly int heads;
     private readonly int tokenCount;
     private readonly double fixedScale;
@@ -30,8 +27,8 @@ public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     private readonly Linear sigma_projection;
     private readonly Linear out_projection;
     private readonly Dropout dropout;
-    private Tensor token_rows;
-    private Tensor token_columns;
+    private readonly ModuleConstant token_rows;
+    private readonly ModuleConstant token_columns;
 
     /// <summary>Creates the attention for one branch of one layer.</summary>
     /// <param name="options">The level's options (validated by the caller).</param>
@@ -65,9 +62,9 @@ public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         out_projection = nn.Linear(d, d);
         dropout = nn.Dropout(options.Dropout);
 
-        (token_rows, token_columns) = GridGeometry.TokenCoordinates(options.GridHeight, options.GridWidth);
-        register_buffer(RowsName, token_rows, persistent: false);
-        register_buffer(ColumnsName, token_columns, persistent: false);
+        var (rows, columns) = GridGeometry.TokenCoordinates(options.GridHeight, options.GridWidth);
+        token_rows = new ModuleConstant(rows);
+        token_columns = new ModuleConstant(columns);
         RegisterComponents();
     }
 
@@ -111,7 +108,7 @@ public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
             return new AttentionOutput(output.MoveToOuterDisposeScope(), null, null);
         }
 
-        var prior = GaussianPrior(sigma_projection.call(query), heads, token_rows, token_columns);
+        var prior = GaussianPrior(sigma_projection.call(query), heads, token_rows.Value, token_columns.Value);
         return new AttentionOutput(output.MoveToOuterDisposeScope(), attention.MoveToOuterDisposeScope(), prior.MoveToOuterDisposeScope());
     }
 
@@ -146,9 +143,19 @@ public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
         base._toEpilog(dtype, device, non_blocking);
+        token_rows.MoveTo(dtype, device);
+        token_columns.MoveTo(dtype, device);
+    }
 
-        // TorchSharp re-registers moved buffers as persistent; the coordinates must stay out of the state dict.
-        ConditionallyRegisterBuffer(RowsName, token_rows, persistent: false);
-        ConditionallyRegisterBuffer(ColumnsName, token_columns, persistent: false);
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            token_rows.Dispose();
+            token_columns.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -11,20 +11,18 @@ namespace Anomaly.ED.Network;
 /// reference names (`embedding.*`, `ref_embedding.*`, `encoder.encode_layers.{l}.*`, `encoder.norm.*`, `projection.*`).
 /// </summary>
 /// <remarks>
-/// The reference features are held as a non-persistent buffer (1, L, C) that follows <c>.to(device)</c> but is not part of
+/// The reference features are held as a fixed tensor (1, L, C), like a non-persistent buffer, that follows <c>.to(device)</c> but is not part of
 /// the state dict, so reference checkpoints load unchanged; the model file stores them separately
 /// (see <see cref="GetReferenceFeatures"/> and <see cref="SetReferenceFeatures"/>). They are broadcast over the batch.
 /// </remarks>
 public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
 {
-    private const string ReferenceName = "ref_feats";
-
     private readonly EdLevelOptions options;
     private readonly Embedding2D embedding;
     private readonly Embedding2D? ref_embedding;
     private readonly Encoder encoder;
     private readonly Linear projection;
-    private Tensor ref_feats;
+    private readonly ModuleConstant ref_feats;
     private bool hasReference;
 
     /// <summary>Creates a level network with PyTorch's default initialisation (and kaiming-normal embeddings).</summary>
@@ -46,8 +44,7 @@ public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
 
         encoder = new Encoder(o);
         projection = nn.Linear(o.ModelDimension, o.InputChannels);
-        ref_feats = zeros(1, o.TokenCount, o.InputChannels);
-        register_buffer(ReferenceName, ref_feats, persistent: false);
+        ref_feats = new ModuleConstant(zeros(1, o.TokenCount, o.InputChannels));
         RegisterComponents();
     }
 
@@ -64,7 +61,7 @@ public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
     internal Encoder Encoder => encoder;
 
     /// <summary>The reference tokens (1, L, C) on the network's device, as used by the inter branch.</summary>
-    internal Tensor ReferenceTokens => ref_feats;
+    internal Tensor ReferenceTokens => ref_feats.Value;
 
     /// <summary>
     /// Sets the level's reference features R (C, L): the mean over the training images of the avg-pooled feature map,
@@ -85,7 +82,7 @@ public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        ref_feats.copy_(features.t().unsqueeze(0));
+        ref_feats.Value.copy_(features.t().unsqueeze(0));
         hasReference = true;
     }
 
@@ -100,7 +97,7 @@ public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
         }
 
         using var scope = NewDisposeScope();
-        return ref_feats.squeeze(0).t().cpu().contiguous().clone().MoveToOuterDisposeScope();
+        return ref_feats.Value.squeeze(0).t().cpu().contiguous().clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>Reconstructs tokens X (B, L, C) and returns the per-layer attention maps and priors.</summary>
@@ -125,7 +122,7 @@ public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
 
         using var scope = NewDisposeScope();
         var embedded = embedding.call(input);
-        var reference = ref_embedding?.call(ref_feats);
+        var reference = ref_embedding?.call(ref_feats.Value);
         var (encoded, layers) = encoder.call(embedded, reference);
         var reconstruction = projection.call(encoded);
         var result = new EdLevelOutput(
@@ -141,8 +138,17 @@ public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
     protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
         base._toEpilog(dtype, device, non_blocking);
+        ref_feats.MoveTo(dtype, device);
+    }
 
-        // TorchSharp re-registers moved buffers as persistent; the reference features are saved by the model file instead.
-        ConditionallyRegisterBuffer(ReferenceName, ref_feats, persistent: false);
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            ref_feats.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

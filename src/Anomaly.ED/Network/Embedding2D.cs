@@ -10,11 +10,9 @@ namespace Anomaly.ED.Network;
 /// </summary>
 public sealed class Embedding2D : nn.Module<Tensor, Tensor>
 {
-    private const string PositionalName = "pos_embed";
-
     private readonly ProjectEmbedding project_embedding;
     private readonly Dropout dropout;
-    private Tensor pos_embed;
+    private readonly ModuleConstant pos_embed;
 
     /// <summary>Creates the embedding for an H x W grid.</summary>
     /// <param name="inputChannels">Token size C.</param>
@@ -27,13 +25,12 @@ public sealed class Embedding2D : nn.Module<Tensor, Tensor>
     {
         project_embedding = new ProjectEmbedding(inputChannels, modelDimension);
         dropout = nn.Dropout(dropoutProbability);
-        pos_embed = GridGeometry.PositionalTokens(modelDimension, gridHeight, gridWidth);
-        register_buffer(PositionalName, pos_embed, persistent: false);
+        pos_embed = new ModuleConstant(GridGeometry.PositionalTokens(modelDimension, gridHeight, gridWidth));
         RegisterComponents();
     }
 
     /// <summary>The positional table per token, (L, d_model), on the module's device.</summary>
-    public Tensor PositionalTokens => pos_embed;
+    public Tensor PositionalTokens => pos_embed.Value;
 
     /// <summary>Embeds tokens (B, L, C) into (B, L, d_model).</summary>
     /// <param name="input">Tokens (B, L, C) in grid order.</param>
@@ -42,15 +39,24 @@ public sealed class Embedding2D : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var projected = project_embedding.call(input);
-        return dropout.call(projected + pos_embed).MoveToOuterDisposeScope();
+        return dropout.call(projected + pos_embed.Value).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
     protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
         base._toEpilog(dtype, device, non_blocking);
+        pos_embed.MoveTo(dtype, device);
+    }
 
-        // TorchSharp re-registers moved buffers as persistent; the table must stay out of the state dict.
-        ConditionallyRegisterBuffer(PositionalName, pos_embed, persistent: false);
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            pos_embed.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -39,7 +39,7 @@ public sealed class ReferenceFeatures : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var pooled = Pool(featureMaps.detach());
-        var batchSum = pooled.to(ScalarType.Float64).sum(0);
+        var batchSum = pooled.to(ScalarType.Float64).sum(0, keepdim: false);
         if (sum is null)
         {
             (channels, height, width) = (featureMaps.shape[1], featureMaps.shape[2], featureMaps.shape[3]);
