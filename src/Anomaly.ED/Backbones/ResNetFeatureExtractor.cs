@@ -1,3 +1,4 @@
+using Anomaly.ED.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -74,6 +75,53 @@ public sealed class ResNetFeatureExtractor : IFeatureExtractor
     public static ResNetFeatureExtractor Create(string architecture, IEnumerable<string> stages, FeatureActivation activation = FeatureActivation.PostRelu)
         => new(BackboneCatalog.Get(architecture), stages, activation);
 
+    /// <summary>
+    /// Builds an extractor with pretrained weights, without network access: <paramref name="weights"/> is a
+    /// safetensors file, or a <see cref="PretrainedCatalog"/> name that must already be in the cache.
+    /// </summary>
+    /// <param name="architecture">A name from <see cref="BackboneCatalog.Names"/>.</param>
+    /// <param name="stages">The stages to return.</param>
+    /// <param name="weights">A file path or checkpoint name; null means the architecture's default checkpoint (<c>tv_in1k</c>).</param>
+    /// <param name="cache">The cache to look in; null uses the default cache folder.</param>
+    /// <param name="activation">Whether stage outputs are taken after (default) or before the final ReLU.</param>
+    /// <returns>The extractor with its weights loaded.</returns>
+    /// <exception cref="FileNotFoundException">The file is missing or the checkpoint is not cached; the message says how to download it.</exception>
+    /// <exception cref="StateDictMismatchException">The checkpoint does not fit the architecture.</exception>
+    public static ResNetFeatureExtractor FromPretrained(
+        string architecture, IEnumerable<string> stages, string? weights = null, PretrainedWeightsCache? cache = null, FeatureActivation activation = FeatureActivation.PostRelu)
+    {
+        var path = (cache ?? new PretrainedWeightsCache()).Resolve(WeightsOrDefault(architecture, weights));
+        return CreateAndLoad(architecture, stages, activation, path);
+    }
+
+    /// <summary>
+    /// Builds an extractor with pretrained weights like <see cref="FromPretrained"/>, downloading a missing
+    /// catalog checkpoint into the cache first when <paramref name="allowDownload"/> is true.
+    /// </summary>
+    /// <param name="architecture">A name from <see cref="BackboneCatalog.Names"/>.</param>
+    /// <param name="stages">The stages to return.</param>
+    /// <param name="weights">A file path or checkpoint name; null means the architecture's default checkpoint (<c>tv_in1k</c>).</param>
+    /// <param name="allowDownload">Whether a missing checkpoint may be downloaded (over HTTPS from the cache's hub address).</param>
+    /// <param name="cache">The cache to use; null uses the default cache folder and the Hugging Face hub.</param>
+    /// <param name="activation">Whether stage outputs are taken after (default) or before the final ReLU.</param>
+    /// <param name="progress">Receives download progress, if any.</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    /// <returns>The extractor with its weights loaded.</returns>
+    public static async Task<ResNetFeatureExtractor> FromPretrainedAsync(
+        string architecture,
+        IEnumerable<string> stages,
+        string? weights = null,
+        bool allowDownload = false,
+        PretrainedWeightsCache? cache = null,
+        FeatureActivation activation = FeatureActivation.PostRelu,
+        IProgress<PretrainedDownloadProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var resolved = WeightsOrDefault(architecture, weights);
+        var path = await (cache ?? new PretrainedWeightsCache()).ResolveAsync(resolved, allowDownload, progress, cancellationToken).ConfigureAwait(false);
+        return CreateAndLoad(architecture, stages, activation, path);
+    }
+
     /// <summary>The underlying (truncated, classifier-free) network, whose state-dict names are torchvision's.</summary>
     public ResNet Network { get; }
 
@@ -98,6 +146,18 @@ public sealed class ResNetFeatureExtractor : IFeatureExtractor
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(disposed, this);
         Network.to(device);
+        return this;
+    }
+
+    /// <summary>Loads torchvision or timm weights from a safetensors file (see <see cref="ResNetWeights.LoadWeights"/>).</summary>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="prefix">Only entries starting with this prefix are considered, with it removed; null considers all.</param>
+    /// <returns>This extractor.</returns>
+    /// <exception cref="StateDictMismatchException">Names or shapes differ; every problem is listed and nothing is loaded.</exception>
+    public ResNetFeatureExtractor LoadWeights(string path, string? prefix = null)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        Network.LoadWeights(path, prefix);
         return this;
     }
 
@@ -127,6 +187,36 @@ public sealed class ResNetFeatureExtractor : IFeatureExtractor
         }
 
         return new FeatureMaps(Stages, maps);
+    }
+
+    private static string WeightsOrDefault(string architecture, string? weights)
+    {
+        var resolvedArchitecture = BackboneCatalog.Get(architecture).Name;
+        if (weights is null)
+        {
+            return resolvedArchitecture;
+        }
+
+        if (!File.Exists(weights) && PretrainedCatalog.TryGet(weights, out var checkpoint) && checkpoint.Architecture != resolvedArchitecture)
+        {
+            throw new ArgumentException($"Checkpoint '{checkpoint.Name}' is for {checkpoint.Architecture}, not {resolvedArchitecture}.", nameof(weights));
+        }
+
+        return weights;
+    }
+
+    private static ResNetFeatureExtractor CreateAndLoad(string architecture, IEnumerable<string> stages, FeatureActivation activation, string path)
+    {
+        var extractor = Create(architecture, stages, activation);
+        try
+        {
+            return extractor.LoadWeights(path);
+        }
+        catch
+        {
+            extractor.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Disposes the network.</summary>
