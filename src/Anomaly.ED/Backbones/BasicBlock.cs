@@ -13,13 +13,13 @@ internal sealed class BasicBlock : ResidualBlock
     private readonly BatchNorm2d bn2;
     private readonly Sequential? downsample;
 
-    public BasicBlock(int inPlanes, int planes, int stride, Sequential? downsample)
+    public BasicBlock(int inPlanes, int planes, int stride, Sequential? downsample, Device? device)
         : base(nameof(BasicBlock))
     {
-        conv1 = nn.Conv2d(inPlanes, planes, kernel_size: 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
-        conv2 = nn.Conv2d(planes, planes, kernel_size: 3, stride: 1, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
+        conv1 = nn.Conv2d(inPlanes, planes, kernel_size: 3, stride: stride, padding: 1, bias: false, device: device);
+        bn1 = nn.BatchNorm2d(planes, device: device);
+        conv2 = nn.Conv2d(planes, planes, kernel_size: 3, stride: 1, padding: 1, bias: false, device: device);
+        bn2 = nn.BatchNorm2d(planes, device: device);
         this.downsample = downsample;
         RegisterComponents();
     }

@@ -18,15 +18,15 @@ internal sealed class BottleneckBlock : ResidualBlock
     private readonly BatchNorm2d bn3;
     private readonly Sequential? downsample;
 
-    public BottleneckBlock(int inPlanes, int width, int outPlanes, int stride, Sequential? downsample)
+    public BottleneckBlock(int inPlanes, int width, int outPlanes, int stride, Sequential? downsample, Device? device)
         : base("Bottleneck")
     {
-        conv1 = nn.Conv2d(inPlanes, width, kernel_size: 1, bias: false);
-        bn1 = nn.BatchNorm2d(width);
-        conv2 = nn.Conv2d(width, width, kernel_size: 3, stride: stride, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(width);
-        conv3 = nn.Conv2d(width, outPlanes, kernel_size: 1, bias: false);
-        bn3 = nn.BatchNorm2d(outPlanes);
+        conv1 = nn.Conv2d(inPlanes, width, kernel_size: 1, bias: false, device: device);
+        bn1 = nn.BatchNorm2d(width, device: device);
+        conv2 = nn.Conv2d(width, width, kernel_size: 3, stride: stride, padding: 1, bias: false, device: device);
+        bn2 = nn.BatchNorm2d(width, device: device);
+        conv3 = nn.Conv2d(width, outPlanes, kernel_size: 1, bias: false, device: device);
+        bn3 = nn.BatchNorm2d(outPlanes, device: device);
         this.downsample = downsample;
         RegisterComponents();
     }

@@ -24,7 +24,8 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     /// <param name="stageCount">How many residual stages to build (1 … 4); stages beyond it do not exist in the module.</param>
     /// <param name="includeClassifier">Whether to build the average pool and the <c>fc</c> classifier (requires all four stages).</param>
     /// <param name="numClasses">The number of classifier outputs when <paramref name="includeClassifier"/> is true.</param>
-    public ResNet(ResNetArchitecture architecture, int stageCount = 4, bool includeClassifier = true, int numClasses = 1000)
+    /// <param name="device">Where the parameters are created (null: the default device); building on the target device avoids a copy.</param>
+    public ResNet(ResNetArchitecture architecture, int stageCount = 4, bool includeClassifier = true, int numClasses = 1000, Device? device = null)
         : base(architecture?.Name ?? nameof(ResNet))
     {
         ArgumentNullException.ThrowIfNull(architecture);
@@ -40,14 +41,14 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
         Architecture = architecture;
         StageCount = stageCount;
 
-        conv1 = nn.Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = nn.BatchNorm2d(64);
+        conv1 = nn.Conv2d(3, 64, kernel_size: 7, stride: 2, padding: 3, bias: false, device: device);
+        bn1 = nn.BatchNorm2d(64, device: device);
         var inPlanes = 64;
-        layer1 = MakeStage(architecture, 0, ref inPlanes);
-        layer2 = stageCount > 1 ? MakeStage(architecture, 1, ref inPlanes) : null;
-        layer3 = stageCount > 2 ? MakeStage(architecture, 2, ref inPlanes) : null;
-        layer4 = stageCount > 3 ? MakeStage(architecture, 3, ref inPlanes) : null;
-        fc = includeClassifier ? nn.Linear(architecture.ClassifierInputs, numClasses) : null;
+        layer1 = MakeStage(architecture, 0, ref inPlanes, device);
+        layer2 = stageCount > 1 ? MakeStage(architecture, 1, ref inPlanes, device) : null;
+        layer3 = stageCount > 2 ? MakeStage(architecture, 2, ref inPlanes, device) : null;
+        layer4 = stageCount > 3 ? MakeStage(architecture, 3, ref inPlanes, device) : null;
+        fc = includeClassifier ? nn.Linear(architecture.ClassifierInputs, numClasses, device: device) : null;
 
         RegisterComponents();
         InitialiseLikeTorchvision();
@@ -222,7 +223,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
         return (activated, sum);
     }
 
-    private static ModuleList<ResidualBlock> MakeStage(ResNetArchitecture architecture, int stage, ref int inPlanes)
+    private static ModuleList<ResidualBlock> MakeStage(ResNetArchitecture architecture, int stage, ref int inPlanes, Device? device)
     {
         var planes = ResNetArchitecture.StagePlanes(stage);
         var stride = stage == 0 ? 1 : 2;
@@ -235,13 +236,13 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
             if (b == 0 && (stride != 1 || inPlanes != outPlanes))
             {
                 downsample = nn.Sequential(
-                    nn.Conv2d(inPlanes, outPlanes, kernel_size: 1, stride: stride, bias: false),
-                    nn.BatchNorm2d(outPlanes));
+                    nn.Conv2d(inPlanes, outPlanes, kernel_size: 1, stride: stride, bias: false, device: device),
+                    nn.BatchNorm2d(outPlanes, device: device));
             }
 
             blocks[b] = architecture.Block == ResNetBlockKind.Basic
-                ? new BasicBlock(inPlanes, planes, blockStride, downsample)
-                : new BottleneckBlock(inPlanes, architecture.BottleneckWidth(planes), outPlanes, blockStride, downsample);
+                ? new BasicBlock(inPlanes, planes, blockStride, downsample, device)
+                : new BottleneckBlock(inPlanes, architecture.BottleneckWidth(planes), outPlanes, blockStride, downsample, device);
             inPlanes = outPlanes;
         }
 

@@ -179,7 +179,7 @@ public sealed class ResNetFeatureExtractor : IFeatureExtractor
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var device = Device;
-        var input = images.device == device ? images : images.to(device);
+        var input = images.device_type == device.type && images.device_index == device.index ? images : images.to(device);
         var maps = Network.ForwardStages(input, wanted, Activation);
         foreach (var map in maps)
         {

@@ -29,41 +29,46 @@ internal static class DeterministicFill
     {
         var count = shape.Aggregate(1L, (a, b) => a * b);
         var values = new float[count];
-        Func<double, double> scale;
-        if (name.EndsWith(".running_mean", StringComparison.Ordinal))
+        if (name.EndsWith(".running_mean", StringComparison.Ordinal) || (isBatchNorm && name.EndsWith(".bias", StringComparison.Ordinal)))
         {
-            scale = v => 0.1 * v;
+            for (long i = 0; i < count; i++)
+            {
+                values[i] = (float)(0.1 * Uniform(Hash(k, i)));
+            }
         }
         else if (name.EndsWith(".running_var", StringComparison.Ordinal))
         {
-            scale = v => 1.0 + 0.5 * v * v;
+            for (long i = 0; i < count; i++)
+            {
+                var v = Uniform(Hash(k, i));
+                values[i] = (float)(1.0 + 0.5 * v * v);
+            }
         }
         else if (isBatchNorm && name.EndsWith(".weight", StringComparison.Ordinal))
         {
-            scale = v => 0.7 + 0.2 * v;
-        }
-        else if (isBatchNorm && name.EndsWith(".bias", StringComparison.Ordinal))
-        {
-            scale = v => 0.1 * v;
+            for (long i = 0; i < count; i++)
+            {
+                values[i] = (float)(0.7 + 0.2 * Uniform(Hash(k, i)));
+            }
         }
         else if (name.EndsWith(".weight", StringComparison.Ordinal))
         {
-            var fanIn = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-            var gain = Math.Sqrt(6.0 / fanIn);
-            scale = v => v * gain;
+            var gain = Math.Sqrt(6.0 / shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+            for (long i = 0; i < count; i++)
+            {
+                values[i] = (float)(Uniform(Hash(k, i)) * gain);
+            }
         }
         else if (name.EndsWith(".bias", StringComparison.Ordinal))
         {
-            scale = v => 0.01 * v;
+            for (long i = 0; i < count; i++)
+            {
+                values[i] = (float)(0.01 * Uniform(Hash(k, i)));
+            }
         }
         else
         {
             throw new ArgumentException($"No fill rule for '{name}'.", nameof(name));
-        }
-
-        for (long i = 0; i < count; i++)
-        {
-            values[i] = (float)scale(Uniform(Hash(k, i)));
         }
 
         return values;
