@@ -98,6 +98,27 @@ public sealed class ResNetFeatureExtractorTests
         wrongType.Should().Throw<ArgumentException>().WithMessage("*float32*Float64*");
     }
 
+    [Theory]
+    [InlineData(FeatureActivation.PostRelu)]
+    [InlineData(FeatureActivation.PreRelu)]
+    public void ExtractionLeavesOnlyTheReturnedMapsAlive(FeatureActivation activation)
+    {
+        using var extractor = ResNetFeatureExtractor.Create("resnet18", ["layer1", "layer3"], activation);
+        using var input = randn(1, 3, 32, 32);
+        using (extractor.Extract(input))
+        {
+        }
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 5; i++)
+        {
+            using var maps = extractor.Extract(input);
+            (DisposeScopeManager.Statistics.ThreadTotalLiveCount - before).Should().Be(2, "only the two returned maps are alive");
+        }
+
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before, "no tensor survives a disposed extraction");
+    }
+
     [Fact]
     public void DisposedExtractorRefusesWork()
     {
