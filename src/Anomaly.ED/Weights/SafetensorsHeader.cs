@@ -74,7 +74,7 @@ internal sealed class SafetensorsHeader
                 return byBegin != 0 ? byBegin : string.CompareOrdinal(a.Name, b.Name);
             });
             CheckNoOverlap(filePath, tensors);
-            return new SafetensorsHeader(tensors, metadata);
+            return new SafetensorsHeader(tensors.AsReadOnly(), metadata.AsReadOnly());
         }
     }
 
@@ -177,7 +177,7 @@ internal sealed class SafetensorsHeader
                 name);
         }
 
-        return new SafetensorsTensorInfo(name, dtype, shape, begin, end);
+        return new SafetensorsTensorInfo(name, dtype, Array.AsReadOnly(shape), begin, end);
     }
 
     private static JsonElement Required(string filePath, string name, JsonElement entry, string field)
