@@ -103,8 +103,7 @@ public static class ImageDecoder
                 throw new ImageDecodeException(sourceName, createResult switch
                 {
                     SKCodecResult.IncompleteInput => "the header is truncated",
-                    SKCodecResult.Unimplemented => "the image format or variant is not supported",
-                    _ => $"not a recognised image format (PNG, BMP, JPEG, GIF, WebP); decoder result {createResult}",
+                    _ => $"not a recognised image format or a variant the decoder does not read (it reads PNG, BMP, JPEG, GIF, WebP and ICO); decoder result {createResult}",
                 });
             }
 
