@@ -128,6 +128,7 @@ public sealed class DatasetLoader
             {
                 while (queue.Reader.TryRead(out var next))
                 {
+                    stop.Token.ThrowIfCancellationRequested();
                     var sample = await next.ConfigureAwait(false);
                     if (sample is null)
                     {
