@@ -1,0 +1,91 @@
+using System.Globalization;
+using Anomaly.ED.Network;
+using Anomaly.ED.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Scoring;
+
+/// <summary>
+/// Test-time per-token scores of one level, as the reference trainer computes them before reshaping and upsampling.
+/// For a batch of several images every image is scored on its own (the reference runs with batch 1 and takes the max
+/// of the inter score over the whole tensor; here that max is taken per image, which is the same for batch 1).
+/// </summary>
+public static class EdTokenScorer
+{
+    /// <summary>Scores the tokens of a batch from the network output (eval mode, normally under <c>no_grad</c>).</summary>
+    /// <param name="output">The network output for <paramref name="tokens"/>.</param>
+    /// <param name="tokens">Input tokens X (B, L, C).</param>
+    /// <param name="temperature">Multiplies every KL term (the reference uses 1).</param>
+    /// <returns>The scores (the caller disposes them).</returns>
+    /// <exception cref="ArgumentException">The shapes of output and tokens differ.</exception>
+    public static EdTokenScores Compute(EdLevelOutput output, Tensor tokens, double temperature = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (!output.Reconstruction.shape.SequenceEqual(tokens.shape))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The tokens ({string.Join(", ", tokens.shape)}) must have the shape of the reconstruction ({string.Join(", ", output.Reconstruction.shape)})."),
+                nameof(tokens));
+        }
+
+        using var scope = NewDisposeScope();
+        var rec = ReconstructionScore(tokens, output.Reconstruction);
+
+        Tensor? intraCorrs = null, interCorrs = null, intra = null, inter = null;
+        if (output.HasIntra)
+        {
+            intraCorrs = Correlations(output.IntraAttention, output.IntraPrior, temperature);
+            intra = (-intraCorrs).softmax(-1);
+        }
+
+        if (output.HasInter)
+        {
+            interCorrs = Correlations(output.InterAttention, output.InterPrior, temperature);
+            var s = (-interCorrs).softmax(-1);
+            inter = s.amax([-1], keepdim: true) - s;
+        }
+
+        var final = inter is not null ? rec * inter : intra is not null ? rec * intra : rec;
+        return new EdTokenScores
+        {
+            Reconstruction = rec,
+            IntraCorrelations = intraCorrs,
+            InterCorrelations = interCorrs,
+            Intra = intra,
+            Inter = inter,
+            Final = final,
+        }.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Reconstruction score per token: mean over channels of (x - out)^2, + 1, - cos(x, out) (eps 1e-8).</summary>
+    /// <param name="tokens">Input tokens (B, L, C).</param>
+    /// <param name="reconstruction">Reconstructed tokens (B, L, C).</param>
+    /// <returns>(B, L).</returns>
+    public static Tensor ReconstructionScore(Tensor tokens, Tensor reconstruction)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(reconstruction);
+        using var scope = NewDisposeScope();
+        var difference = tokens - reconstruction;
+        var squared = (difference * difference).mean([-1]);
+        var cosine = nn.functional.cosine_similarity(tokens, reconstruction, dim: -1, eps: 1e-8);
+        return (squared + 1 - cosine).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Correlations(IReadOnlyList<Tensor> attention, IReadOnlyList<Tensor> priors, double temperature)
+    {
+        Tensor? first = null, second = null;
+        for (var l = 0; l < attention.Count; l++)
+        {
+            var p = EdObjective.NormalisePrior(priors[l]);
+            var a = EdObjective.KlDivergence(attention[l], p) * temperature;
+            var b = EdObjective.KlDivergence(p, attention[l]) * temperature;
+            first = first is null ? a : first + a;
+            second = second is null ? b : second + b;
+        }
+
+        return (first! + second!) / attention.Count;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using Anomaly.ED.Network;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Training;
+
+/// <summary>
+/// One minimax optimisation step of the ED networks of all levels on one batch, with one Adam optimiser over all their
+/// parameters (PyTorch's Adam: bias-corrected, no weight decay). Per level, loss1 is back-propagated with the graph kept
+/// and then loss2, so each parameter receives the sum of both gradients. The optimiser state persists across calls.
+/// </summary>
+public sealed class EdOptimizationStep : IDisposable
+{
+    private readonly EdLevelNetwork[] levels;
+    private readonly EdOptimizationOptions options;
+    private readonly Adam optimizer;
+
+    /// <summary>Creates the step for the given levels (in level order).</summary>
+    /// <param name="levels">The level networks; their parameters are optimised together.</param>
+    /// <param name="options">Hyper-parameters; null for the reference ones. They are validated and copied.</param>
+    /// <exception cref="ArgumentException">No level was given, or the options are invalid.</exception>
+    public EdOptimizationStep(IReadOnlyList<EdLevelNetwork> levels, EdOptimizationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        if (levels.Count == 0)
+        {
+            throw new ArgumentException("At least one level network is needed.", nameof(levels));
+        }
+
+        var o = options ?? new EdOptimizationOptions();
+        o.Validate();
+        this.options = new EdOptimizationOptions
+        {
+            LearningRate = o.LearningRate,
+            Beta1 = o.Beta1,
+            Beta2 = o.Beta2,
+            Epsilon = o.Epsilon,
+            Lambda1 = o.Lambda1,
+            Lambda2 = o.Lambda2,
+            Mode = o.Mode,
+        };
+        this.levels = levels.ToArray();
+        optimizer = optim.Adam(this.levels.SelectMany(l => l.parameters()), o.LearningRate, o.Beta1, o.Beta2, o.Epsilon);
+    }
+
+    /// <summary>Runs one step: switches every level to training mode, computes the losses and updates the parameters.</summary>
+    /// <param name="tokensPerLevel">Per level, the input tokens X (B, L, C).</param>
+    /// <returns>Per level, the losses computed before the update.</returns>
+    /// <exception cref="ArgumentException">The number of token tensors differs from the number of levels.</exception>
+    public IReadOnlyList<EdLossValues> Step(IReadOnlyList<Tensor> tokensPerLevel)
+    {
+        ArgumentNullException.ThrowIfNull(tokensPerLevel);
+        if (tokensPerLevel.Count != levels.Length)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Expected token tensors for {levels.Length} levels, got {tokensPerLevel.Count}."),
+                nameof(tokensPerLevel));
+        }
+
+        foreach (var level in levels)
+        {
+            level.train();
+        }
+
+        return options.Mode == EdStepMode.PerLevel ? StepPerLevel(tokensPerLevel) : StepJoint(tokensPerLevel);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => optimizer.Dispose();
+
+    private EdLossValues[] StepPerLevel(IReadOnlyList<Tensor> tokensPerLevel)
+    {
+        var values = new EdLossValues[levels.Length];
+        for (var i = 0; i < levels.Length; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var output = levels[i].call(tokensPerLevel[i]);
+            using var terms = EdObjective.Compute(output, tokensPerLevel[i], options.Lambda1, options.Lambda2);
+            optimizer.zero_grad();
+            Backward(terms.Loss1, terms.Loss2);
+            optimizer.step();
+            values[i] = terms.ToValues();
+        }
+
+        return values;
+    }
+
+    private EdLossValues[] StepJoint(IReadOnlyList<Tensor> tokensPerLevel)
+    {
+        using var scope = NewDisposeScope();
+        var terms = new EdLossTerms[levels.Length];
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var output = levels[i].call(tokensPerLevel[i]);
+            terms[i] = EdObjective.Compute(output, tokensPerLevel[i], options.Lambda1, options.Lambda2);
+        }
+
+        optimizer.zero_grad();
+        var loss1 = terms.Select(t => t.Loss1).Aggregate((a, b) => a + b);
+        var loss2 = terms.Any(t => t.Loss2 is not null)
+            ? terms.Select(t => t.Loss2 ?? zeros_like(t.Loss1)).Aggregate((a, b) => a + b)
+            : null;
+        Backward(loss1, loss2);
+        optimizer.step();
+        return terms.Select(t => t.ToValues()).ToArray();
+    }
+
+    private static void Backward(Tensor loss1, Tensor? loss2)
+    {
+        if (loss2 is null)
+        {
+            loss1.backward();
+            return;
+        }
+
+        loss1.backward(retain_graph: true);
+        loss2.backward();
+    }
+}
