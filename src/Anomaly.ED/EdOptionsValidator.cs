@@ -46,6 +46,9 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
         Check(o.BackboneWeightsPath is null || o.PretrainedCheckpoint is null,
             "BackboneWeightsPath and PretrainedCheckpoint are both set; choose one source of backbone weights.");
 
+        Check(o.BackboneWeightsPath is not null || o.PretrainedCheckpoint is not null || o.AllowUntrainedBackbone,
+            "No backbone weights: set BackboneWeightsPath, PretrainedCheckpoint, or AllowUntrainedBackbone = true (untrained weights detect defects poorly).");
+
         var levels = o.Levels ?? [];
         Check(levels.Count > 0, "Levels is empty; at least one backbone stage (e.g. 'layer2') is needed.");
         Check(levels.Distinct(StringComparer.Ordinal).Count() == levels.Count, Fmt($"Levels [{string.Join(", ", levels)}] has duplicates."));

@@ -70,6 +70,25 @@ public sealed class EdOptimizationStep : IDisposable
     /// <inheritdoc/>
     public void Dispose() => optimizer.Dispose();
 
+    /// <summary>The optimiser's moments and step counts, serialised for a checkpoint.</summary>
+    internal byte[] SaveOptimizerState()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            optimizer.save_state_dict(writer);
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Restores the optimiser state written by <see cref="SaveOptimizerState"/>.</summary>
+    internal void LoadOptimizerState(byte[] state)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state));
+        optimizer.load_state_dict(reader);
+    }
+
     private EdLossValues[] StepPerLevel(IReadOnlyList<Tensor> tokensPerLevel)
     {
         var values = new EdLossValues[levels.Length];

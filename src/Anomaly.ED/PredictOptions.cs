@@ -1,0 +1,22 @@
+namespace Anomaly.ED;
+
+/// <summary>Output options of <see cref="EdDetector.Predict(string, PredictOptions?)"/> and its overloads.</summary>
+public sealed class PredictOptions
+{
+    /// <summary>Whether anomaly maps are returned at the original image resolution instead of the model's input resolution.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool MapAtOriginalResolution { get; set; }
+
+    /// <summary>How many images go through the networks at once.</summary>
+    /// <value>The default value is 8.</value>
+    public int BatchSize { get; set; } = 8;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming an invalid setting.</summary>
+    public void Validate()
+    {
+        if (BatchSize <= 0)
+        {
+            throw new ArgumentException($"PredictOptions.BatchSize = {BatchSize} must be positive.");
+        }
+    }
+}

@@ -1,0 +1,341 @@
+using System.Diagnostics;
+using Anomaly.ED.Backbones;
+using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Network;
+using Anomaly.ED.References;
+using Anomaly.ED.Weights;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Training;
+
+/// <summary>
+/// The training run behind <see cref="EdDetector.Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>:
+/// reference features in one streaming pass (which also fills the token cache), then the reference trainer's epochs of
+/// minimax steps, with validation, weight selection, checkpoints and restoration on cancellation.
+/// </summary>
+internal sealed class EdTrainer
+{
+    private readonly EdDetector detector;
+    private readonly EdOptions options;
+    private readonly ILogger logger;
+
+    public EdTrainer(EdDetector detector, ILogger logger)
+    {
+        this.detector = detector;
+        options = detector.OptionsSnapshot;
+        this.logger = logger;
+    }
+
+    public TrainingResult Run(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var networks = detector.Networks;
+        ImageDataset training = trainingSet;
+        ImageDataset? heldOut = null;
+        if (fit.ValidationFraction > 0)
+        {
+            var split = trainingSet.HoldOutNormals(fit.ValidationFraction, options.Seed);
+            (training, heldOut) = (split.Training, split.Validation);
+        }
+
+        var items = training.Items.ToArray();
+        var before = ModelSnapshot.Take(networks);
+        var loader = new DatasetLoader(
+            detector.Transform,
+            new DatasetLoaderOptions { BatchSize = options.BatchSize, MaxDegreeOfParallelism = fit.DecodeParallelism },
+            logger);
+
+        using var cache = TokenCache.TryCreate(items.Length, detector.Stages, options.ImageHeight, options.ImageWidth, fit.FeatureCacheMegabytes, detector.Device);
+        try
+        {
+            ComputeReferences(items, loader, cache, cancellationToken);
+        }
+        catch
+        {
+            before.Restore(networks);
+            before.Dispose();
+            throw;
+        }
+
+        Log.ReferencesComputed(logger, items.Length, networks.Count, cache is not null);
+
+        random.manual_seed(options.Seed);
+        var shuffler = new Random(options.Seed);
+        using var step = new EdOptimizationStep(networks, new EdOptimizationOptions
+        {
+            LearningRate = options.LearningRate,
+            Lambda1 = options.Lambda1,
+            Lambda2 = options.Lambda2,
+            Mode = options.StepMode,
+        });
+
+        var startEpoch = 0;
+        var best = (Metric: double.NaN, Epoch: 0, Snapshot: (ModelSnapshot?)null);
+        if (fit.CheckpointPath is not null && File.Exists(fit.CheckpointPath))
+        {
+            var state = detector.RestoreCheckpoint(fit.CheckpointPath, step);
+            startEpoch = state.EpochsCompleted;
+            best = (state.BestMetric ?? double.NaN, state.BestEpoch, null);
+            Log.Resumed(logger, fit.CheckpointPath, startEpoch);
+        }
+
+        var order = Enumerable.Range(0, items.Length).ToArray();
+        for (var e = 0; e < startEpoch; e++)
+        {
+            Shuffle(order, shuffler);
+        }
+
+        var metricName = fit.ValidationSet is not null ? "image_auroc" : heldOut is not null ? "heldout_reconstruction_loss" : null;
+        var higherIsBetter = fit.ValidationSet is not null;
+        var history = new List<double>();
+        var lastComplete = startEpoch > 0 ? ModelSnapshot.Take(networks) : before;
+        IReadOnlyList<EdLossValues> epochLosses = [];
+        var stepsPerEpoch = (items.Length + options.BatchSize - 1) / options.BatchSize;
+        var trainingStart = Stopwatch.StartNew();
+        var stepsDone = 0;
+        var totalSteps = (options.Epochs - startEpoch) * stepsPerEpoch;
+        try
+        {
+            for (var epoch = startEpoch; epoch < options.Epochs; epoch++)
+            {
+                Shuffle(order, shuffler);
+                var epochWatch = Stopwatch.StartNew();
+                var sums = new LossAccumulator(networks.Count);
+                for (var s = 0; s < stepsPerEpoch; s++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var indices = order.Skip(s * options.BatchSize).Take(options.BatchSize).ToArray();
+                    IReadOnlyList<EdLossValues> losses;
+                    using (var scope = NewDisposeScope())
+                    {
+                        var tokens = cache is not null
+                            ? cache.Select(indices)
+                            : TokensFromImages(indices.Select(i => items[i]), loader, cancellationToken);
+                        losses = step.Step(tokens);
+                    }
+
+                    sums.Add(losses, indices.Length);
+                    stepsDone++;
+                    var elapsed = trainingStart.Elapsed;
+                    var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / (double)stepsDone * (totalSteps - stepsDone)));
+                    progress?.Report(new TrainingProgress(
+                        epoch + 1, options.Epochs, s + 1, stepsPerEpoch, losses,
+                        sums.Images / Math.Max(epochWatch.Elapsed.TotalSeconds, 1e-9), elapsed, remaining));
+                }
+
+                epochLosses = sums.Means();
+                double? metric = null;
+                if (metricName is not null)
+                {
+                    foreach (var network in networks)
+                    {
+                        network.eval();
+                    }
+
+                    metric = fit.ValidationSet is not null
+                        ? detector.ValidationAuroc(fit.ValidationSet, cancellationToken)
+                        : HeldOutLoss(heldOut!, loader, cancellationToken);
+                    history.Add(metric.Value);
+                    var improved = double.IsNaN(best.Metric) || (higherIsBetter ? metric > best.Metric : metric < best.Metric);
+                    if (improved)
+                    {
+                        best.Snapshot?.Dispose();
+                        best = (metric.Value, epoch + 1, fit.Selection == WeightSelection.Best ? ModelSnapshot.Take(networks) : null);
+                    }
+                }
+
+                if (!ReferenceEquals(lastComplete, before))
+                {
+                    lastComplete.Dispose();
+                }
+
+                lastComplete = ModelSnapshot.Take(networks);
+                Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), metricName ?? "none", metric ?? double.NaN, epochWatch.Elapsed.TotalSeconds);
+                if (fit.CheckpointPath is not null)
+                {
+                    detector.WriteCheckpoint(fit.CheckpointPath, step, new TrainingState(epoch + 1, options.Epochs, null, double.IsNaN(best.Metric) ? null : best.Metric, best.Epoch));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            lastComplete.Restore(networks);
+            Log.Cancelled(logger);
+            throw;
+        }
+        finally
+        {
+            if (!ReferenceEquals(lastComplete, before))
+            {
+                lastComplete.Dispose();
+            }
+
+            before.Dispose();
+        }
+
+        var selectedEpoch = options.Epochs;
+        if (fit.Selection == WeightSelection.Best && best.Snapshot is not null)
+        {
+            best.Snapshot.Restore(networks);
+            best.Snapshot.Dispose();
+            selectedEpoch = best.Epoch;
+        }
+        else if (fit.Selection == WeightSelection.Best && best.Epoch > 0 && best.Epoch != options.Epochs)
+        {
+            Log.BestFromEarlierRun(logger, best.Epoch);
+        }
+
+        foreach (var network in networks)
+        {
+            network.eval();
+        }
+
+        if (fit.CalibrationFalsePositiveRate is { } fpr && heldOut is not null)
+        {
+            var scores = detector.ImageScores(heldOut, cancellationToken);
+            detector.SetCalibration(ThresholdCalibration.FromNormalScores(scores, fpr));
+        }
+
+        return new TrainingResult(options.Epochs, fit.Selection, selectedEpoch, metricName, history, epochLosses, watch.Elapsed, cache is not null);
+    }
+
+    private void ComputeReferences(DatasetItem[] items, DatasetLoader loader, TokenCache? cache, CancellationToken cancellationToken)
+    {
+        var networks = detector.Networks;
+        var accumulators = networks.Select(_ => new ReferenceFeatures()).ToArray();
+        try
+        {
+            var offset = 0;
+            foreach (var batch in loader.ReadBatches(items, cancellationToken))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    var features = detector.Extract(batch.Images);
+                    for (var level = 0; level < networks.Count; level++)
+                    {
+                        accumulators[level].Add(features[level]);
+                        cache?.Store(level, offset, FeatureTokens.FromFeatureMap(features[level]));
+                    }
+
+                    offset += batch.Count;
+                }
+            }
+
+            for (var level = 0; level < networks.Count; level++)
+            {
+                using var mean = accumulators[level].Mean();
+                networks[level].SetReferenceFeatures(mean);
+            }
+        }
+        finally
+        {
+            foreach (var accumulator in accumulators)
+            {
+                accumulator.Dispose();
+            }
+        }
+    }
+
+    private Tensor[] TokensFromImages(IEnumerable<DatasetItem> batchItems, DatasetLoader loader, CancellationToken cancellationToken)
+    {
+        var perLevel = new List<Tensor>[detector.Networks.Count];
+        for (var level = 0; level < perLevel.Length; level++)
+        {
+            perLevel[level] = [];
+        }
+
+        foreach (var batch in loader.ReadBatches(batchItems, cancellationToken))
+        {
+            using (batch)
+            {
+                var features = detector.Extract(batch.Images);
+                for (var level = 0; level < perLevel.Length; level++)
+                {
+                    perLevel[level].Add(FeatureTokens.FromFeatureMap(features[level]));
+                }
+            }
+        }
+
+        return perLevel.Select(list => list.Count == 1 ? list[0] : cat(list, 0)).ToArray();
+    }
+
+    private double HeldOutLoss(ImageDataset heldOut, DatasetLoader loader, CancellationToken cancellationToken)
+    {
+        var networks = detector.Networks;
+        foreach (var network in networks)
+        {
+            network.eval();
+        }
+
+        double sum = 0;
+        var count = 0;
+        using var noGrad = no_grad();
+        foreach (var batch in loader.ReadBatches(heldOut.Items, cancellationToken))
+        {
+            using (batch)
+            using (var scope = NewDisposeScope())
+            {
+                var features = detector.Extract(batch.Images);
+                for (var level = 0; level < networks.Count; level++)
+                {
+                    var tokens = FeatureTokens.FromFeatureMap(features[level]);
+                    using var output = networks[level].call(tokens);
+                    using var terms = EdObjective.Compute(output, tokens, options.Lambda1, options.Lambda2);
+                    sum += terms.Reconstruction.item<float>() * batch.Count;
+                }
+
+                count += batch.Count;
+            }
+        }
+
+        return sum / Math.Max(count, 1);
+    }
+
+    private static void Shuffle(int[] order, Random random)
+    {
+        for (var i = order.Length - 1; i > 0; i--)
+        {
+            var j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
+
+    /// <summary>Image-weighted means of the loss terms of an epoch, per level.</summary>
+    private sealed class LossAccumulator(int levels)
+    {
+        private readonly double[][] sums = Enumerable.Range(0, levels).Select(_ => new double[9]).ToArray();
+        private readonly bool[][] present = Enumerable.Range(0, levels).Select(_ => new bool[9]).ToArray();
+
+        public int Images { get; private set; }
+
+        public void Add(IReadOnlyList<EdLossValues> losses, int images)
+        {
+            for (var level = 0; level < losses.Count; level++)
+            {
+                var values = Values(losses[level]);
+                for (var k = 0; k < values.Length; k++)
+                {
+                    if (values[k] is { } v)
+                    {
+                        sums[level][k] += v * images;
+                        present[level][k] = true;
+                    }
+                }
+            }
+
+            Images += images;
+        }
+
+        public IReadOnlyList<EdLossValues> Means() => sums.Select((s, level) =>
+        {
+            double? M(int k) => present[level][k] ? s[k] / Images : null;
+            return new EdLossValues(M(0) ?? 0, M(1), M(2), M(3), M(4), M(5), M(6), M(7) ?? 0, M(8));
+        }).ToArray();
+
+        private static double?[] Values(EdLossValues v) =>
+            [v.Reconstruction, v.Intra1, v.Intra2, v.IntraEntropy, v.Inter1, v.Inter2, v.InterEntropy, v.Loss1, v.Loss2];
+    }
+}

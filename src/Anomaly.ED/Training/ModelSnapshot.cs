@@ -1,0 +1,51 @@
+using Anomaly.ED.Network;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Training;
+
+/// <summary>A copy of the level networks' parameters and reference features, to restore after a cancelled epoch or to keep the best epoch.</summary>
+internal sealed class ModelSnapshot : IDisposable
+{
+    private readonly Dictionary<string, Tensor>[] states;
+    private readonly Tensor?[] references;
+
+    private ModelSnapshot(Dictionary<string, Tensor>[] states, Tensor?[] references)
+    {
+        this.states = states;
+        this.references = references;
+    }
+
+    public static ModelSnapshot Take(IReadOnlyList<EdLevelNetwork> networks)
+    {
+        using var noGrad = no_grad();
+        var states = networks.Select(n => n.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope())).ToArray();
+        var references = networks.Select(n => n.HasReferenceFeatures ? n.GetReferenceFeatures().DetachFromDisposeScope() : null).ToArray();
+        return new ModelSnapshot(states, references);
+    }
+
+    public void Restore(IReadOnlyList<EdLevelNetwork> networks)
+    {
+        using var noGrad = no_grad();
+        for (var i = 0; i < networks.Count; i++)
+        {
+            var current = networks[i].state_dict();
+            foreach (var (name, value) in states[i])
+            {
+                current[name].copy_(value);
+            }
+
+            if (references[i] is { } reference)
+            {
+                networks[i].SetReferenceFeatures(reference);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in states.SelectMany(s => s.Values).Concat(references.OfType<Tensor>()))
+        {
+            tensor.Dispose();
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Anomaly.ED.Evaluation;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Weights;
+
+/// <summary>
+/// The versioned model file: one safetensors file whose metadata holds the options, calibration, backbone identity and
+/// a content hash, and whose tensors are the level networks, their reference features and, optionally, the backbone.
+/// </summary>
+/// <remarks>Safetensors cannot run code when read. Files are written atomically by <see cref="SafetensorsWriter"/>.</remarks>
+internal static class EdModelFile
+{
+    public const string Format = "anomaly-ed-model";
+    public const int FormatVersion = 1;
+
+    private const string LevelPrefix = "levels.";
+    private const string BackbonePrefix = "backbone.";
+    private const string OptimizerTensor = "training.optimizer";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        Converters = { new JsonStringEnumConverter() },
+        WriteIndented = false,
+    };
+
+    public static void Save(string path, ModelFileContent content)
+    {
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        for (var level = 0; level < content.LevelStates.Count; level++)
+        {
+            foreach (var (name, tensor) in content.LevelStates[level])
+            {
+                tensors.Add(new($"{LevelPrefix}{level}.network.{name}", tensor));
+            }
+
+            tensors.Add(new($"{LevelPrefix}{level}.reference_features", content.References[level]));
+        }
+
+        if (content.BackboneState is not null)
+        {
+            tensors.AddRange(content.BackboneState.Select(kv => new KeyValuePair<string, Tensor>(BackbonePrefix + kv.Key, kv.Value)));
+        }
+
+        using var scope = NewDisposeScope();
+        if (content.Training?.OptimizerState is { } optimizerState)
+        {
+            tensors.Add(new(OptimizerTensor, tensor(optimizerState, ScalarType.Byte)));
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+            ["library_version"] = typeof(EdModelFile).Assembly.GetName().Version?.ToString() ?? "unknown",
+            ["options"] = JsonSerializer.Serialize(content.Options, Json),
+            ["backbone"] = JsonSerializer.Serialize(content.Backbone, Json),
+            ["levels"] = content.LevelStates.Count.ToString(CultureInfo.InvariantCulture),
+        };
+        if (content.Calibration is not null)
+        {
+            metadata["calibration"] = JsonSerializer.Serialize(content.Calibration, Json);
+        }
+
+        if (content.Training is not null)
+        {
+            metadata["training"] = JsonSerializer.Serialize(content.Training with { OptimizerState = null }, Json);
+        }
+
+        metadata["content_sha256"] = ContentHash(metadata, tensors);
+        SafetensorsWriter.Save(path, tensors, metadata);
+    }
+
+    public static ModelFileContent Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        }
+
+        SafetensorsFile file;
+        try
+        {
+            file = SafetensorsFile.Open(path);
+        }
+        catch (SafetensorsFormatException e)
+        {
+            throw new ModelFileException(path, $"it is not a readable safetensors file (truncated or corrupt): {e.Message}", e);
+        }
+
+        using (file)
+        {
+            var metadata = file.Metadata;
+            if (!metadata.TryGetValue("format", out var format) || format != Format)
+            {
+                throw new ModelFileException(path, $"it is not an Anomaly.ED model (format '{format ?? "(none)"}', expected '{Format}').");
+            }
+
+            if (!int.TryParse(metadata.GetValueOrDefault("format_version"), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+            {
+                throw new ModelFileException(path, "its format_version is missing or not a number.");
+            }
+
+            if (version > FormatVersion)
+            {
+                throw new ModelFileException(path, $"it has format version {version}, newer than this library reads ({FormatVersion}); upgrade Anomaly.ED.");
+            }
+
+            using var scope = NewDisposeScope();
+            var all = file.ReadAll();
+            var expectedHash = metadata.GetValueOrDefault("content_sha256");
+            var actualHash = ContentHash(metadata.Where(kv => kv.Key != "content_sha256").ToDictionary(), all.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList());
+            if (expectedHash != actualHash)
+            {
+                throw new ModelFileException(path, "its content hash does not match: the file was modified after it was written.");
+            }
+
+            try
+            {
+                var options = Deserialize<EdOptions>(metadata, "options", path);
+                var backbone = Deserialize<BackboneRecord>(metadata, "backbone", path);
+                var calibration = metadata.ContainsKey("calibration") ? Deserialize<Calibration>(metadata, "calibration", path) : null;
+                var training = metadata.ContainsKey("training") ? Deserialize<TrainingState>(metadata, "training", path) : null;
+                var levels = int.Parse(metadata["levels"], CultureInfo.InvariantCulture);
+
+                var states = new List<Dictionary<string, Tensor>>();
+                var references = new List<Tensor>();
+                for (var level = 0; level < levels; level++)
+                {
+                    var prefix = $"{LevelPrefix}{level}.network.";
+                    states.Add(all.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                        .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value.MoveToOuterDisposeScope()));
+                    var referenceName = $"{LevelPrefix}{level}.reference_features";
+                    references.Add((all.GetValueOrDefault(referenceName)
+                        ?? throw new ModelFileException(path, $"tensor '{referenceName}' is missing.")).MoveToOuterDisposeScope());
+                }
+
+                Dictionary<string, Tensor>? backboneState = null;
+                if (backbone.Embedded)
+                {
+                    backboneState = all.Where(kv => kv.Key.StartsWith(BackbonePrefix, StringComparison.Ordinal))
+                        .ToDictionary(kv => kv.Key[BackbonePrefix.Length..], kv => kv.Value.MoveToOuterDisposeScope());
+                    if (backboneState.Count == 0)
+                    {
+                        throw new ModelFileException(path, "it says the backbone weights are embedded, but no 'backbone.*' tensor is present.");
+                    }
+                }
+
+                if (training is not null && all.TryGetValue(OptimizerTensor, out var optimizer))
+                {
+                    training = training with { OptimizerState = optimizer.data<byte>().ToArray() };
+                }
+
+                return new ModelFileContent(options, calibration, backbone, states, references, backboneState, training);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException)
+            {
+                throw new ModelFileException(path, $"its metadata is malformed: {e.Message}", e);
+            }
+        }
+    }
+
+    private static T Deserialize<T>(IReadOnlyDictionary<string, string> metadata, string key, string path)
+    {
+        if (!metadata.TryGetValue(key, out var json))
+        {
+            throw new ModelFileException(path, $"metadata '{key}' is missing.");
+        }
+
+        return JsonSerializer.Deserialize<T>(json, Json) ?? throw new ModelFileException(path, $"metadata '{key}' is null.");
+    }
+
+    private static string ContentHash(IReadOnlyDictionary<string, string> metadata, IReadOnlyList<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (key, value) in metadata.Where(kv => kv.Key != "content_sha256").OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{key}={value}\n"));
+        }
+
+        foreach (var (name, tensor) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{name}|{tensor.dtype}|{string.Join(",", tensor.shape)}\n"));
+            using var cpu = tensor.detach().cpu().contiguous();
+            hash.AppendData(cpu.bytes);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+}
+
+/// <summary>Everything a model file holds; the tensors belong to whoever holds this record.</summary>
+internal sealed record ModelFileContent(
+    EdOptions Options,
+    Calibration? Calibration,
+    BackboneRecord Backbone,
+    IReadOnlyList<Dictionary<string, Tensor>> LevelStates,
+    IReadOnlyList<Tensor> References,
+    Dictionary<string, Tensor>? BackboneState,
+    TrainingState? Training) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var tensor in LevelStates.SelectMany(s => s.Values).Concat(References).Concat(BackboneState?.Values ?? Enumerable.Empty<Tensor>()))
+        {
+            tensor.Dispose();
+        }
+    }
+}
+
+/// <summary>The backbone a model was trained with: its architecture, the fingerprint of its weights, and whether the weights are in the file.</summary>
+internal sealed record BackboneRecord(string Architecture, string Fingerprint, bool Pretrained, bool Embedded, string? Source);
+
+/// <summary>Training state kept in checkpoints, so training can resume.</summary>
+internal sealed record TrainingState(int EpochsCompleted, int Epochs, byte[]? OptimizerState, double? BestMetric, int BestEpoch);
