@@ -1,4 +1,5 @@
 using Anomaly.ED.Network;
+using Anomaly.ED.References;
 using Anomaly.ED.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -111,6 +112,22 @@ public sealed class NetworkBehaviourTests
         network.SetReferenceFeatures(rand(12, 24));
         var wrongInput = () => network.call(randn(1, 25, 12));
         wrongInput.Should().Throw<ArgumentException>().WithMessage("*(B, 24, 12)*4x6*(1, 25, 12)*");
+    }
+
+    [Fact]
+    public void Reference_features_reject_mismatched_batches_and_an_empty_mean()
+    {
+        using var accumulator = new ReferenceFeatures();
+        var empty = () => accumulator.Mean();
+        empty.Should().Throw<InvalidOperationException>().WithMessage("*at least one training image*");
+
+        using var scope = NewDisposeScope();
+        accumulator.Add(rand(2, 3, 4, 5));
+        var mismatched = () => accumulator.Add(rand(1, 3, 4, 6));
+        mismatched.Should().Throw<ArgumentException>().WithMessage("*(N, 3, 4, 5)*(1, 3, 4, 6)*");
+        var flat = () => accumulator.Add(rand(3, 4, 5));
+        flat.Should().Throw<ArgumentException>().WithMessage("*(N, C, H, W)*");
+        accumulator.Mean().shape.Should().Equal(3, 20);
     }
 
     [Fact]
