@@ -1,5 +1,7 @@
 using Anomaly.ED.Network;
 using Anomaly.ED.References;
+using Anomaly.ED.Scoring;
+using Anomaly.ED.Training;
 using Anomaly.ED.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -128,6 +130,37 @@ public sealed class NetworkBehaviourTests
         var flat = () => accumulator.Add(rand(3, 4, 5));
         flat.Should().Throw<ArgumentException>().WithMessage("*(N, C, H, W)*");
         accumulator.Mean().shape.Should().Equal(3, 20);
+    }
+
+    [Fact]
+    public void Inference_and_training_steps_leave_no_tensors_alive()
+    {
+        using var network = new EdLevelNetwork(Small());
+        network.SetReferenceFeatures(rand(12, 24));
+        using var x = randn(2, 24, 12);
+        using var step = new EdOptimizationStep([network]);
+        step.Step([x]);
+        network.eval();
+        using (no_grad())
+        using (var warmUp = network.call(x))
+        using (EdTokenScorer.Compute(warmUp, x))
+        {
+        }
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 3; i++)
+        {
+            network.eval();
+            using (no_grad())
+            using (var result = network.call(x))
+            using (EdTokenScorer.Compute(result, x))
+            {
+            }
+
+            step.Step([x]);
+        }
+
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before, "forward, scores and steps release every temporary");
     }
 
     [Fact]
