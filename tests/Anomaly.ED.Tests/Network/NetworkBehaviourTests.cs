@@ -2,6 +2,7 @@ using Anomaly.ED.Network;
 using Anomaly.ED.References;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
+using Anomaly.ED.Weights;
 using Anomaly.ED.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -161,6 +162,37 @@ public sealed class NetworkBehaviourTests
         }
 
         DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before, "forward, scores and steps release every temporary");
+    }
+
+    [Fact]
+    public void A_saved_state_dict_restores_the_same_network()
+    {
+        var options = Small();
+        options.RelativePositionBias = true;
+        using var original = new EdLevelNetwork(options);
+        using var restored = new EdLevelNetwork(options);
+        using var scope = NewDisposeScope();
+        var features = rand(12, 24);
+        original.SetReferenceFeatures(features);
+        restored.SetReferenceFeatures(features);
+        var path = Path.Combine(Path.GetTempPath(), $"ed-level-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            original.SaveSafetensors(path);
+            restored.LoadSafetensors(path, strict: true);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        original.eval();
+        restored.eval();
+        var x = randn(1, 24, 12);
+        using var a = original.call(x);
+        using var b = restored.call(x);
+        TensorAssert.Equal(b.Reconstruction, a.Reconstruction, "reconstruction");
+        TensorAssert.Equal(b.InterPrior[1], a.InterPrior[1], "inter prior");
     }
 
     [Fact]
