@@ -32,75 +32,36 @@ public static class Aupro
             throw new ArgumentOutOfRangeException(nameof(fprLimit), fprLimit, "AUPRO: the false-positive-rate limit must lie in (0, 1].");
         }
 
-        // Each defective pixel contributes 1 / (region size * region count) to PRO when it is detected.
+        long positives = 0;
+        foreach (var defective in masks)
+        {
+            positives += defective ? 1 : 0;
+        }
+
         var pixels = height * width;
-        var weights = new double[maps.Length];
-        var regionLabels = new int[pixels];
-        var regionSizes = new List<int>();
+        var gatherer = new PixelScoreGatherer("AUPRO", positives, masks.Length - positives, height, width, withRegionWeights: true);
         for (var offset = 0; offset < maps.Length; offset += pixels)
         {
-            var sizes = ConnectedRegions.Label(masks.Slice(offset, pixels), height, width, regionLabels);
-            for (var p = 0; p < pixels; p++)
-            {
-                if (regionLabels[p] != 0)
-                {
-                    weights[offset + p] = 1.0 / sizes[regionLabels[p] - 1];
-                }
-            }
-
-            regionSizes.AddRange(sizes);
+            gatherer.Add(maps.Slice(offset, pixels), masks.Slice(offset, pixels));
         }
 
-        var regions = regionSizes.Count;
-        long negatives = 0;
-        for (var i = 0; i < masks.Length; i++)
+        return FromRanked(gatherer.Finish(), gatherer.Regions, fprLimit);
+    }
+
+    /// <summary>AUPRO from pixels gathered with region weights (each defective pixel weighs 1 / its region's size).</summary>
+    internal static double FromRanked(RankedScores ranked, int regions, double fprLimit)
+    {
+        if (regions == 0 || ranked.Negatives == 0)
         {
-            negatives += masks[i] ? 0 : 1;
+            throw new ArgumentException($"AUPRO needs defective and normal pixels ({regions} defective regions, {ranked.Negatives} normal pixels).");
         }
 
-        if (regions == 0 || negatives == 0)
+        // PRO(t) is the mean over regions of the detected fraction: the detected weight divided by the region count.
+        double area = 0, previousFpr = 0, previousPro = 0;
+        foreach (var (_, _, falsePositives, weight) in ranked.Thresholds())
         {
-            throw new ArgumentException($"AUPRO needs defective and normal pixels ({regions} defective regions, {negatives} normal pixels).");
-        }
-
-        var keys = new float[maps.Length];
-        var order = new int[maps.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            if (float.IsNaN(maps[i]))
-            {
-                throw new ArgumentException($"AUPRO: map value {i} is NaN.");
-            }
-
-            keys[i] = -maps[i];
-            order[i] = i;
-        }
-
-        Array.Sort(keys, order);
-
-        double area = 0, previousFpr = 0, previousPro = 0, proSum = 0;
-        long falsePositives = 0;
-        var index = 0;
-        while (index < keys.Length)
-        {
-            var threshold = keys[index];
-            while (index < keys.Length && keys[index] == threshold)
-            {
-                var pixel = order[index];
-                if (masks[pixel])
-                {
-                    proSum += weights[pixel];
-                }
-                else
-                {
-                    falsePositives++;
-                }
-
-                index++;
-            }
-
-            var fpr = falsePositives / (double)negatives;
-            var pro = proSum / regions;
+            var fpr = falsePositives / (double)ranked.Negatives;
+            var pro = weight / regions;
             if (AddSegment(ref area, previousFpr, previousPro, fpr, pro, fprLimit))
             {
                 return area / fprLimit;

@@ -3,50 +3,39 @@ namespace Anomaly.ED.Evaluation;
 /// <summary>Threshold-free metrics of scores against binary labels, equal to scikit-learn's definitions (ties included).</summary>
 public static class BinaryMetrics
 {
-    /// <summary>Area under the ROC curve, computed with the rank formula and average ranks for tied scores (equal to scikit-learn's roc_auc_score).</summary>
+    /// <summary>Area under the ROC curve: the fraction of (positive, negative) pairs ordered correctly, a tie counting one half (equal to scikit-learn's roc_auc_score and to the rank formula with average ranks).</summary>
     /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or only one class is present.</exception>
-    public static double Auroc(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
-    {
-        var ranked = RankedScores.Create(scores, labels, "AUROC");
-        RequireBothClasses(ranked, "AUROC");
-
-        // Ranks count from the lowest score (1) upward; ranked.Scores is decreasing.
-        var n = ranked.Scores.Length;
-        double positiveRankSum = 0;
-        var i = 0;
-        while (i < n)
-        {
-            var j = i;
-            var positivesInRun = 0;
-            while (j < n && ranked.Scores[j] == ranked.Scores[i])
-            {
-                positivesInRun += ranked.Labels[j] ? 1 : 0;
-                j++;
-            }
-
-            // Positions i..j-1 in decreasing order are ranks n-j+1 .. n-i ascending; their mean:
-            var averageRank = ((n - j + 1) + (double)(n - i)) / 2.0;
-            positiveRankSum += averageRank * positivesInRun;
-            i = j;
-        }
-
-        double p = ranked.Positives;
-        double q = ranked.Negatives;
-        return (positiveRankSum - p * (p + 1) / 2.0) / (p * q);
-    }
+    public static double Auroc(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels) =>
+        Auroc(RankedScores.Create(scores, labels, "AUROC"), "AUROC");
 
     /// <summary>Average precision as scikit-learn's average_precision_score: the step sum of precision times recall increments over distinct thresholds.</summary>
     /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or there is no positive label.</exception>
-    public static double AveragePrecision(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
+    public static double AveragePrecision(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels) =>
+        AveragePrecision(RankedScores.Create(scores, labels, "Average precision"), "Average precision");
+
+    /// <summary>The largest F1 over all thresholds of the precision-recall curve and the threshold where it is reached (predict defective when score &gt;= threshold).</summary>
+    /// <remarks>Follows scikit-learn's precision_recall_curve, which stops at the first threshold (from the top) reaching full recall; among equal F1 values the lowest threshold wins, as numpy's argmax over that increasing-threshold curve.</remarks>
+    /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or there is no positive label.</exception>
+    public static F1MaxResult F1Max(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels) =>
+        F1Max(RankedScores.Create(scores, labels, "F1-max"), "F1-max");
+
+    /// <summary>AUROC of scores already split and sorted; <paramref name="what"/> names the quantity in errors.</summary>
+    internal static double Auroc(RankedScores ranked, string what)
     {
-        var ranked = RankedScores.Create(scores, labels, "Average precision");
+        RequireBothClasses(ranked, what);
+        return ranked.Auroc();
+    }
+
+    /// <summary>Average precision of scores already split and sorted.</summary>
+    internal static double AveragePrecision(RankedScores ranked, string what)
+    {
         if (ranked.Positives == 0)
         {
-            throw new ArgumentException("Average precision: there is no positive label.");
+            throw new ArgumentException($"{what}: there is no positive label.");
         }
 
         double ap = 0, previousRecall = 0;
-        foreach (var (_, tp, fp) in ranked.Thresholds())
+        foreach (var (_, tp, fp, _) in ranked.Thresholds())
         {
             var recall = tp / (double)ranked.Positives;
             var precision = tp / (double)(tp + fp);
@@ -57,19 +46,16 @@ public static class BinaryMetrics
         return ap;
     }
 
-    /// <summary>The largest F1 over all thresholds of the precision-recall curve and the threshold where it is reached (predict defective when score &gt;= threshold).</summary>
-    /// <remarks>Follows scikit-learn's precision_recall_curve, which stops at the first threshold (from the top) reaching full recall; among equal F1 values the lowest threshold wins, as numpy's argmax over that increasing-threshold curve.</remarks>
-    /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or there is no positive label.</exception>
-    public static F1MaxResult F1Max(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
+    /// <summary>F1-max of scores already split and sorted.</summary>
+    internal static F1MaxResult F1Max(RankedScores ranked, string what)
     {
-        var ranked = RankedScores.Create(scores, labels, "F1-max");
         if (ranked.Positives == 0)
         {
-            throw new ArgumentException("F1-max: there is no positive label.");
+            throw new ArgumentException($"{what}: there is no positive label.");
         }
 
-        var best = new F1MaxResult(0, ranked.Scores[0]);
-        foreach (var (threshold, tp, fp) in ranked.Thresholds())
+        var best = new F1MaxResult(0, ranked.Maximum);
+        foreach (var (threshold, tp, fp, _) in ranked.Thresholds())
         {
             var precision = tp / (double)(tp + fp);
             var recall = tp / (double)ranked.Positives;
