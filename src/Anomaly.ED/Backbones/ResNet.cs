@@ -127,7 +127,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
 
             var preRelu = wanted[index] && activation == FeatureActivation.PreRelu;
             var (activated, sum) = RunStage(stage, x, preRelu);
-            if (!wanted[index - 1])
+            if (outputs.Count == 0 || !ReferenceEquals(outputs[^1], x))
             {
                 // Free each stage input as soon as it is consumed: at large batches they dominate memory.
                 x.Dispose();
@@ -165,8 +165,9 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
 
     private Tensor Stem(Tensor input)
     {
-        var x = bn1.call(conv1.call(input)).relu_();
-        return nn.functional.max_pool2d(x, [3, 3], [2, 2], [1, 1]);
+        using var convolved = conv1.call(input);
+        using var normalised = bn1.call(convolved);
+        return nn.functional.max_pool2d(normalised.relu_(), [3, 3], [2, 2], [1, 1]);
     }
 
     private IEnumerable<ModuleList<ResidualBlock>> ResidualStages()

@@ -81,10 +81,10 @@ internal sealed class DatasetListing
     {
         if (maskPath is not null && !File.Exists(maskPath))
         {
-            var reason = $"the mask of image '{imagePath}' does not exist";
+            var reason = $"Missing mask of image '{imagePath}'";
             if (policy == BadFilePolicy.Throw)
             {
-                throw new DatasetException(maskPath, $"The mask of image '{imagePath}' does not exist; expected it at");
+                throw new DatasetException(maskPath, reason);
             }
 
             Skip(maskPath, reason);

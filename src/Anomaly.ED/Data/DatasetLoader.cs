@@ -228,7 +228,7 @@ public sealed class DatasetLoader
                 mask = ImageDecoder.DecodeGray(item.MaskPath);
                 if (mask.Width != image.Width || mask.Height != image.Height)
                 {
-                    throw new DatasetException(item.MaskPath, $"The mask is {mask.Width}x{mask.Height} but its image '{item.ImagePath}' is {image.Width}x{image.Height}; mask");
+                    throw new DatasetException(item.MaskPath, $"Mask of size {mask.Width}x{mask.Height} does not match its image '{item.ImagePath}' ({image.Width}x{image.Height})");
                 }
             }
 
@@ -280,7 +280,7 @@ public sealed class DatasetLoader
             var s = samples[i];
             if (s.Height != height || s.Width != width)
             {
-                throw new DatasetException(s.Item.ImagePath, $"The image gives a {s.Height}x{s.Width} tensor, unlike the {height}x{width} of '{first.Item.ImagePath}' in the same batch; set a crop or an exact resize so that every image has one size. Image");
+                throw new DatasetException(s.Item.ImagePath, $"Image gives a {s.Height}x{s.Width} tensor, unlike the {height}x{width} of '{first.Item.ImagePath}' in the same batch (set a crop or an exact resize so that every image has one size)");
             }
 
             s.Pixels.CopyTo(images, i * 3 * plane);

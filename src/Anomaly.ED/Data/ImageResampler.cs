@@ -91,31 +91,56 @@ public static class ImageResampler
         return intermediate;
     }
 
-    private static ImageBuffer HorizontalPass(ImageBuffer source, int width, Coefficients k)
+    private static unsafe ImageBuffer HorizontalPass(ImageBuffer source, int width, Coefficients k)
     {
         var channels = source.Channels;
         var output = new ImageBuffer(width, source.Height, channels);
-        var src = source.Pixels;
-        var dst = output.Pixels;
-        for (var y = 0; y < source.Height; y++)
+        const int Half = 1 << (PrecisionBits - 1);
+        fixed (byte* srcBase = source.Pixels)
+        fixed (byte* dstBase = output.Pixels)
+        fixed (int* weightBase = k.Weights)
         {
-            var srcRow = y * source.Width * channels;
-            var dstRow = y * width * channels;
-            for (var x = 0; x < width; x++)
+            for (var y = 0; y < source.Height; y++)
             {
-                var start = k.Start[x];
-                var count = k.Count[x];
-                var weights = k.Weights.AsSpan(x * k.Stride, count);
-                for (var c = 0; c < channels; c++)
+                var srcRow = srcBase + ((long)y * source.Width * channels);
+                var dst = dstBase + ((long)y * width * channels);
+                for (var x = 0; x < width; x++)
                 {
-                    var acc = 1 << (PrecisionBits - 1);
-                    var s = srcRow + (start * channels) + c;
-                    for (var j = 0; j < count; j++, s += channels)
-                    {
-                        acc += src[s] * weights[j];
-                    }
+                    var w = weightBase + (x * k.Stride);
+                    var count = k.Count[x];
+                    var s = srcRow + (k.Start[x] * channels);
 
-                    dst[dstRow + (x * channels) + c] = Clip8(acc);
+                    // All channels of a pixel in one pass over the taps, as Pillow does; each channel's sum is independent.
+                    if (channels == 3)
+                    {
+                        int a0 = Half, a1 = Half, a2 = Half;
+                        for (var j = 0; j < count; j++, s += 3)
+                        {
+                            var wj = w[j];
+                            a0 += s[0] * wj;
+                            a1 += s[1] * wj;
+                            a2 += s[2] * wj;
+                        }
+
+                        dst[0] = Clip8(a0);
+                        dst[1] = Clip8(a1);
+                        dst[2] = Clip8(a2);
+                        dst += 3;
+                    }
+                    else
+                    {
+                        for (var c = 0; c < channels; c++)
+                        {
+                            var acc = Half;
+                            var p = s + c;
+                            for (var j = 0; j < count; j++, p += channels)
+                            {
+                                acc += *p * w[j];
+                            }
+
+                            *dst++ = Clip8(acc);
+                        }
+                    }
                 }
             }
         }
@@ -125,27 +150,31 @@ public static class ImageResampler
 
     private static ImageBuffer VerticalPass(ImageBuffer source, int height, Coefficients k)
     {
-        var channels = source.Channels;
-        var rowLength = source.Width * channels;
-        var output = new ImageBuffer(source.Width, height, channels);
+        var rowLength = source.Width * source.Channels;
+        var output = new ImageBuffer(source.Width, height, source.Channels);
         var src = source.Pixels;
         var dst = output.Pixels;
+        var acc = new int[rowLength];
         for (var y = 0; y < height; y++)
         {
+            // Whole source rows, tap by tap: sequential memory access; per element the taps are still summed in order.
+            Array.Fill(acc, 1 << (PrecisionBits - 1));
             var start = k.Start[y];
-            var count = k.Count[y];
-            var weights = k.Weights.AsSpan(y * k.Stride, count);
-            var dstRow = y * rowLength;
-            for (var i = 0; i < rowLength; i++)
+            var weights = k.Weights.AsSpan(y * k.Stride, k.Count[y]);
+            for (var j = 0; j < weights.Length; j++)
             {
-                var acc = 1 << (PrecisionBits - 1);
-                var s = (start * rowLength) + i;
-                for (var j = 0; j < count; j++, s += rowLength)
+                var wj = weights[j];
+                var row = src.AsSpan((start + j) * rowLength, rowLength);
+                for (var i = 0; i < row.Length; i++)
                 {
-                    acc += src[s] * weights[j];
+                    acc[i] += row[i] * wj;
                 }
+            }
 
-                dst[dstRow + i] = Clip8(acc);
+            var target = dst.AsSpan(y * rowLength, rowLength);
+            for (var i = 0; i < target.Length; i++)
+            {
+                target[i] = Clip8(acc[i]);
             }
         }
 

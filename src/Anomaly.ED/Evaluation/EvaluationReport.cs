@@ -10,7 +10,7 @@ namespace Anomaly.ED.Evaluation;
 /// defect type (<see cref="DefectTypes"/>: that type's images plus every normal image, the MVTec AD convention).
 /// </summary>
 /// <remarks>Built by <see cref="EvaluationReportBuilder"/>; printed with <see cref="ToTable"/>, saved with <see cref="SaveJson"/> and <see cref="SaveCsv"/>.</remarks>
-public sealed class EvaluationReport
+public sealed record EvaluationReport
 {
     /// <summary>The subset name of the row over all images.</summary>
     public const string OverallName = "overall";
@@ -77,7 +77,7 @@ public sealed class EvaluationReport
 
     /// <summary>Parses a report from JSON text as written by <see cref="ToJson"/>.</summary>
     /// <exception cref="FormatException">The text is not a report of a known format version.</exception>
-    public static EvaluationReport FromJson(string json) => FromJson(json, "(text)");
+    public static EvaluationReport FromJson(string json) => FromJson(json, "(JSON text)");
 
     /// <summary>The report as indented camelCase JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
@@ -159,17 +159,17 @@ public sealed class EvaluationReport
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"Evaluation report {source} is not valid: {ex.Message}", ex);
+            throw new FormatException($"Evaluation report '{source}' is not valid: {ex.Message}", ex);
         }
 
         if (report is null)
         {
-            throw new FormatException($"Evaluation report {source} is empty (JSON null).");
+            throw new FormatException($"Evaluation report '{source}' is empty (JSON null).");
         }
 
         if (report.FormatVersion != CurrentFormatVersion)
         {
-            throw new FormatException($"Evaluation report {source} has format version {report.FormatVersion}; this library reads version {CurrentFormatVersion}.");
+            throw new FormatException($"Evaluation report '{source}' has format version {report.FormatVersion}; this library reads version {CurrentFormatVersion}.");
         }
 
         return report;

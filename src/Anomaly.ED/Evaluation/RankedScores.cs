@@ -119,7 +119,7 @@ internal sealed class RankedScores
     /// <summary>ROC area from exact pair counts: each positive-negative pair counts 1 when ordered correctly and 1/2 when tied.</summary>
     public double Auroc()
     {
-        // Twice the count of correctly ordered pairs, kept integral: P * N stays below 2^63 for any realistic set.
+        // Twice the count of correctly ordered pairs, kept integral: at most 2PN <= 2^61, as P + N fits in one array.
         long twiceCorrect = 0, previousFp = 0, previousTp = 0;
         foreach (var (_, tp, fp, _) in Thresholds())
         {

@@ -58,7 +58,7 @@ public sealed record ScoreNormalization
         {
             if (!float.IsFinite(scores[i]))
             {
-                throw new ArgumentException($"Score normalisation: score {i} is {scores[i]}.", nameof(scores));
+                throw new ArgumentException($"Score normalisation: score {i} is not finite ({scores[i]}).", nameof(scores));
             }
 
             minimum = Math.Min(minimum, scores[i]);

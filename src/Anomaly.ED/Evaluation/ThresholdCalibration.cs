@@ -79,7 +79,7 @@ public static class ThresholdCalibration
         {
             if (!float.IsFinite(scores[i]))
             {
-                throw new ArgumentException($"Threshold calibration: validation score {i} is {scores[i]}.", parameter);
+                throw new ArgumentException($"Threshold calibration: validation score {i} is not finite ({scores[i]}).", parameter);
             }
         }
     }

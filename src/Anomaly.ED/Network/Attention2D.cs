@@ -135,8 +135,16 @@ public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         var distancesY = GridGeometry.PairwiseSquared(rows);
         var distancesX = GridGeometry.PairwiseSquared(columns);
         var normaliser = (sigma1 * (2 * Math.PI) * sigma2).reciprocal();
-        var exponent = (-distancesY) / ((sigma1 * sigma1) * 2) - distancesX / ((sigma2 * sigma2) * 2);
-        return (normaliser * exponent.exp()).MoveToOuterDisposeScope();
+        var exponent = (-distancesY) / ((sigma1 * sigma1) * 2);
+        if (is_grad_enabled() && sigmaRaw.requires_grad)
+        {
+            exponent = exponent - distancesX / ((sigma2 * sigma2) * 2);
+            return (normaliser * exponent.exp()).MoveToOuterDisposeScope();
+        }
+
+        // Without autograd the (B, H, L, L) temporaries are reused in place: the same operations, fewer large allocations.
+        exponent.sub_(distancesX / ((sigma2 * sigma2) * 2));
+        return exponent.exp_().mul_(normaliser).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

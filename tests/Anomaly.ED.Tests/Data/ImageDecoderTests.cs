@@ -52,8 +52,10 @@ public sealed class ImageDecoderTests
     {
         var png = TestImageFiles.Png(3, 1, 8, 4, [[10, 0, 20, 128, 30, 255]]);
         ImageDecoder.DecodeRgb(png, "la.png").Pixels.Should().Equal(10, 10, 10, 20, 20, 20, 30, 30, 30);
-        var native = ImageDecoder.DecodeRgb(png, "la.png");
-        native.Channels.Should().Be(3);
+        using var dir = new TempDirectory();
+        var native = ImageDecoder.Decode(dir.Write("la.png", png));
+        native.Channels.Should().Be(4);
+        native.Pixels.Should().Equal(10, 10, 10, 0, 20, 20, 20, 128, 30, 30, 30, 255);
     }
 
     [Fact]

@@ -1,4 +1,8 @@
 using Anomaly.ED.Network;
+using Anomaly.ED.References;
+using Anomaly.ED.Scoring;
+using Anomaly.ED.Training;
+using Anomaly.ED.Weights;
 using Anomaly.ED.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -111,6 +115,84 @@ public sealed class NetworkBehaviourTests
         network.SetReferenceFeatures(rand(12, 24));
         var wrongInput = () => network.call(randn(1, 25, 12));
         wrongInput.Should().Throw<ArgumentException>().WithMessage("*(B, 24, 12)*4x6*(1, 25, 12)*");
+    }
+
+    [Fact]
+    public void Reference_features_reject_mismatched_batches_and_an_empty_mean()
+    {
+        using var accumulator = new ReferenceFeatures();
+        var empty = () => accumulator.Mean();
+        empty.Should().Throw<InvalidOperationException>().WithMessage("*at least one training image*");
+
+        using var scope = NewDisposeScope();
+        accumulator.Add(rand(2, 3, 4, 5));
+        var mismatched = () => accumulator.Add(rand(1, 3, 4, 6));
+        mismatched.Should().Throw<ArgumentException>().WithMessage("*(N, 3, 4, 5)*(1, 3, 4, 6)*");
+        var flat = () => accumulator.Add(rand(3, 4, 5));
+        flat.Should().Throw<ArgumentException>().WithMessage("*(N, C, H, W)*");
+        accumulator.Mean().shape.Should().Equal(3, 20);
+    }
+
+    [Fact]
+    public void Inference_and_training_steps_leave_no_tensors_alive()
+    {
+        using var network = new EdLevelNetwork(Small());
+        network.SetReferenceFeatures(rand(12, 24));
+        using var x = randn(2, 24, 12);
+        using var step = new EdOptimizationStep([network]);
+        step.Step([x]);
+        network.eval();
+        using (no_grad())
+        using (var warmUp = network.call(x))
+        using (EdTokenScorer.Compute(warmUp, x))
+        {
+        }
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 3; i++)
+        {
+            network.eval();
+            using (no_grad())
+            using (var result = network.call(x))
+            using (EdTokenScorer.Compute(result, x))
+            {
+            }
+
+            step.Step([x]);
+        }
+
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before, "forward, scores and steps release every temporary");
+    }
+
+    [Fact]
+    public void A_saved_state_dict_restores_the_same_network()
+    {
+        var options = Small();
+        options.RelativePositionBias = true;
+        using var original = new EdLevelNetwork(options);
+        using var restored = new EdLevelNetwork(options);
+        using var scope = NewDisposeScope();
+        var features = rand(12, 24);
+        original.SetReferenceFeatures(features);
+        restored.SetReferenceFeatures(features);
+        var path = Path.Combine(Path.GetTempPath(), $"ed-level-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            original.SaveSafetensors(path);
+            restored.LoadSafetensors(path, strict: true);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        original.eval();
+        restored.eval();
+        var x = randn(1, 24, 12);
+        using var a = original.call(x);
+        using var b = restored.call(x);
+        TensorAssert.Equal(b.Reconstruction, a.Reconstruction, "reconstruction");
+        TensorAssert.Equal(b.InterPrior[1], a.InterPrior[1], "inter prior");
     }
 
     [Fact]
