@@ -41,7 +41,7 @@ public sealed class EdDetectorEndToEndTests : IClassFixture<TinyDetectorFixture>
     [Fact]
     public void FitReportsWhatItDid()
     {
-        fixture.FitResult.EpochsCompleted.Should().Be(4);
+        fixture.FitResult.EpochsCompleted.Should().Be(30);
         fixture.FitResult.FeaturesCached.Should().BeTrue();
         fixture.FitResult.FinalLosses.Should().HaveCount(2);
         fixture.FitResult.FinalLosses.Should().OnlyContain(l => double.IsFinite(l.Reconstruction) && l.Reconstruction > 0);
