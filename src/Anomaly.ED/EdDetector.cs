@@ -47,8 +47,7 @@ public sealed class EdDetector : IDisposable
         logger = this.loggerFactory.CreateLogger<EdDetector>();
         Device = extractor.Device;
 
-        random.manual_seed(options.Seed);
-        networks = extractor.Stages.Select(stage => new EdLevelNetwork(LevelOptions(options, stage))).ToArray();
+        networks = NewNetworks();
         try
         {
             foreach (var network in networks)
@@ -413,6 +412,31 @@ public sealed class EdDetector : IDisposable
 
     internal FeatureMaps Extract(Tensor images) => extractor.Extract(images.to(Device));
 
+    internal void MarkFitted() => fitted = true;
+
+    /// <summary>Resets every level network to its seeded initial parameters, so that each fit starts from the same point.</summary>
+    internal void ResetNetworks()
+    {
+        var fresh = NewNetworks();
+        try
+        {
+            for (var i = 0; i < networks.Length; i++)
+            {
+                networks[i].LoadStateDict(fresh[i].state_dict());
+
+                // Gradients left by an earlier fit would make a fresh Adam update parameters that a first run skips.
+                networks[i].zero_grad(set_to_none: true);
+            }
+        }
+        finally
+        {
+            foreach (var network in fresh)
+            {
+                network.Dispose();
+            }
+        }
+    }
+
     internal double ValidationAuroc(ImageDataset validationSet, CancellationToken cancellationToken)
     {
         var results = ScoreDataset(validationSet, withMasks: false, cancellationToken).ToArray();
@@ -448,6 +472,13 @@ public sealed class EdDetector : IDisposable
     {
         using var content = Content(!backbone.Pretrained, state with { OptimizerState = step.SaveOptimizerState() });
         EdModelFile.Save(checkpointPath, content);
+    }
+
+    // Seeded, so that a detector built or reset with the same options starts from the same parameters.
+    private EdLevelNetwork[] NewNetworks()
+    {
+        random.manual_seed(options.Seed);
+        return extractor.Stages.Select(stage => new EdLevelNetwork(LevelOptions(options, stage))).ToArray();
     }
 
     private static EdLevelOptions LevelOptions(EdOptions options, FeatureStage stage)

@@ -87,6 +87,12 @@ public sealed class EdOptimizationStep : IDisposable
     {
         using var reader = new BinaryReader(new MemoryStream(state));
         optimizer.load_state_dict(reader);
+
+        // In an uninterrupted run every parameter holds a zeroed (not absent) gradient after its first step, and in
+        // per-level mode Adam then moves the other levels by their moments; give the resumed run the same gradients.
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        levels.SelectMany(l => l.parameters()).Select(p => p.sum()).Aggregate((a, b) => a + b).mul(0).backward();
     }
 
     private EdLossValues[] StepPerLevel(IReadOnlyList<Tensor> tokensPerLevel)

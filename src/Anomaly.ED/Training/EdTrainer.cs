@@ -42,6 +42,7 @@ internal sealed class EdTrainer
 
         var items = training.Items.ToArray();
         var before = ModelSnapshot.Take(networks);
+        detector.ResetNetworks();
         var loader = new DatasetLoader(
             detector.Transform,
             new DatasetLoaderOptions { BatchSize = options.BatchSize, MaxDegreeOfParallelism = fit.DecodeParallelism },
@@ -152,6 +153,7 @@ internal sealed class EdTrainer
                 }
 
                 lastComplete = ModelSnapshot.Take(networks);
+                detector.MarkFitted();
                 Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), metricName ?? "none", metric ?? double.NaN, epochWatch.Elapsed.TotalSeconds);
                 if (fit.CheckpointPath is not null)
                 {

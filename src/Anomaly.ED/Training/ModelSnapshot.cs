@@ -1,4 +1,5 @@
 using Anomaly.ED.Network;
+using Anomaly.ED.Weights;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Training;
@@ -25,15 +26,9 @@ internal sealed class ModelSnapshot : IDisposable
 
     public void Restore(IReadOnlyList<EdLevelNetwork> networks)
     {
-        using var noGrad = no_grad();
         for (var i = 0; i < networks.Count; i++)
         {
-            var current = networks[i].state_dict();
-            foreach (var (name, value) in states[i])
-            {
-                current[name].copy_(value);
-            }
-
+            networks[i].LoadStateDict(states[i]);
             if (references[i] is { } reference)
             {
                 networks[i].SetReferenceFeatures(reference);
