@@ -1,3 +1,4 @@
+using Anomaly.ED.Evaluation;
 using Anomaly.ED.Scoring;
 
 namespace Anomaly.ED.Visualization;
@@ -76,6 +77,53 @@ public sealed class HeatmapRange
         }
 
         return Fixed(threshold - halfWidth, threshold + halfWidth);
+    }
+
+    /// <summary>
+    /// The raw-value range that a model's score normalisation maps onto [0, 1]: centred on its threshold, as wide as its
+    /// calibration scores. A raw map drawn with it looks as the normalised map drawn with <see cref="Unit"/>.
+    /// </summary>
+    /// <param name="normalization">The model's normalisation (<see cref="Calibration.Normalization"/>).</param>
+    /// <returns>The range [Threshold - (Maximum - Minimum) / 2, Threshold + (Maximum - Minimum) / 2].</returns>
+    public static HeatmapRange FromNormalization(ScoreNormalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(normalization);
+        return CenteredOn(normalization.Threshold, (normalization.Maximum - normalization.Minimum) / 2.0);
+    }
+
+    /// <summary>
+    /// A fixed range from the smallest to the largest value over several maps (for example a whole test set), so their
+    /// heatmaps share one scale.
+    /// </summary>
+    /// <param name="maps">The maps; at least one, all values finite, not all equal.</param>
+    /// <returns>The range.</returns>
+    /// <exception cref="ArgumentException">No maps, a non-finite value, or every value equal.</exception>
+    public static HeatmapRange Spanning(IEnumerable<AnomalyMap> maps)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        var count = 0;
+        foreach (var map in maps)
+        {
+            ArgumentNullException.ThrowIfNull(map, nameof(maps));
+            Heatmap.RequireFinite(map, nameof(maps));
+            var (low, high) = PerMap.Resolve(map);
+            min = Math.Min(min, low);
+            max = Math.Max(max, high);
+            count++;
+        }
+
+        if (count == 0)
+        {
+            throw new ArgumentException("A heatmap range spanning maps needs at least one map.", nameof(maps));
+        }
+
+        if (max <= min)
+        {
+            throw new ArgumentException($"Every value of the {count} map(s) is {min}; a spanning range needs two different values (use Fixed).", nameof(maps));
+        }
+
+        return new HeatmapRange(min, max, perMap: false);
     }
 
     /// <summary>The low and high values this range gives for <paramref name="map"/>.</summary>

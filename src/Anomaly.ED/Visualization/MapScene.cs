@@ -9,7 +9,7 @@ namespace Anomaly.ED.Visualization;
 /// </summary>
 internal sealed class MapScene
 {
-    // Masks are 8-bit; a pixel above half is defective, as the reference binarises masks at 0.5.
+    // Dataset masks are 0/255; taking "above half" also reads masks resized with a smoothing filter sensibly.
     private const byte MaskCut = 127;
 
     private readonly VisualizationOptions options;

@@ -1,3 +1,4 @@
+using Anomaly.ED.Evaluation;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Visualization;
 
@@ -91,6 +92,33 @@ public sealed class HeatmapTests
     {
         HeatmapRange.PerMap.Resolve(new AnomalyMap(1, 3, [0.5f, -2f, 4f])).Should().Be((-2.0, 4.0));
         HeatmapRange.Fixed(1, 2).Resolve(new AnomalyMap(1, 1, [9f])).Should().Be((1.0, 2.0));
+    }
+
+    [Fact]
+    public void NormalizationRangeDrawsRawMapsAsTheirNormalisedValuesOnTheUnitRange()
+    {
+        var normalization = new ScoreNormalization(threshold: 2.0, minimum: 1.0, maximum: 5.0);
+        var range = HeatmapRange.FromNormalization(normalization);
+        (range.Low, range.High).Should().Be((0.0, 4.0));
+
+        // Bin centres of the 256-entry table over [0, 4] (bin width 1/64), and a few beyond either end.
+        var raw = Enumerable.Range(-2, 40).Select(k => (float)(((k * 7) + 0.5) / 64)).ToArray();
+        var normalised = raw.Select(v => normalization.Apply(v)).ToArray();
+        var fromRaw = Heatmap.Render(new AnomalyMap(1, raw.Length, raw), Colormap.Jet, range);
+        var fromNormalised = Heatmap.Render(new AnomalyMap(1, raw.Length, normalised), Colormap.Jet, HeatmapRange.Unit);
+        fromRaw.Pixels.Should().Equal(fromNormalised.Pixels);
+    }
+
+    [Fact]
+    public void SpanningRangeCoversEveryMap()
+    {
+        var range = HeatmapRange.Spanning([new AnomalyMap(1, 2, [0.5f, 2f]), new AnomalyMap(1, 1, [-1f])]);
+        range.IsPerMap.Should().BeFalse();
+        (range.Low, range.High).Should().Be((-1.0, 2.0));
+
+        ((Action)(() => HeatmapRange.Spanning([]))).Should().Throw<ArgumentException>().WithMessage("*at least one map*");
+        ((Action)(() => HeatmapRange.Spanning([new AnomalyMap(1, 2, [3f, 3f])]))).Should().Throw<ArgumentException>().WithMessage("*is 3*");
+        ((Action)(() => HeatmapRange.Spanning([new AnomalyMap(1, 1, [float.NaN])]))).Should().Throw<ArgumentException>().WithParameterName("maps");
     }
 
     internal static RgbColor Pixel(Anomaly.ED.Data.ImageBuffer image, int y, int x) => new(image[y, x, 0], image[y, x, 1], image[y, x, 2]);
