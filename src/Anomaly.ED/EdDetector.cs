@@ -477,8 +477,11 @@ public sealed class EdDetector : IDisposable
     // Seeded, so that a detector built or reset with the same options starts from the same parameters.
     private EdLevelNetwork[] NewNetworks()
     {
-        random.manual_seed(options.Seed);
-        return extractor.Stages.Select(stage => new EdLevelNetwork(LevelOptions(options, stage))).ToArray();
+        lock (TorchRandom.Gate)
+        {
+            random.manual_seed(options.Seed);
+            return extractor.Stages.Select(stage => new EdLevelNetwork(LevelOptions(options, stage))).ToArray();
+        }
     }
 
     private static EdLevelOptions LevelOptions(EdOptions options, FeatureStage stage)

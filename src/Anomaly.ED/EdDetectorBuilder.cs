@@ -196,8 +196,12 @@ public sealed class EdDetectorBuilder
         else
         {
             // Seeded so that an untrained backbone is the same on every build with the same options.
-            TorchSharp.torch.random.manual_seed(options.Seed);
-            extractor = ResNetFeatureExtractor.Create(options.Backbone, options.Levels);
+            lock (TorchRandom.Gate)
+            {
+                TorchSharp.torch.random.manual_seed(options.Seed);
+                extractor = ResNetFeatureExtractor.Create(options.Backbone, options.Levels);
+            }
+
             source = null;
         }
 

@@ -62,7 +62,11 @@ internal sealed class EdTrainer
 
         Log.ReferencesComputed(logger, items.Length, networks.Count, cache is not null);
 
-        random.manual_seed(options.Seed);
+        lock (TorchRandom.Gate)
+        {
+            random.manual_seed(options.Seed);
+        }
+
         var shuffler = new Random(options.Seed);
         using var step = new EdOptimizationStep(networks, new EdOptimizationOptions
         {

@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.Detector;
 
-public sealed class EdDetectorEndToEndTests : IClassFixture<TinyDetectorFixture>
+[Collection(DetectorCollection.Name)]
+public sealed class EdDetectorEndToEndTests
 {
     private readonly TinyDetectorFixture fixture;
     private readonly ITestOutputHelper output;

@@ -8,7 +8,8 @@ using TorchSharp;
 
 namespace Anomaly.ED.Tests.Detector;
 
-public sealed class EdDetectorLifecycleTests : IClassFixture<TinyDetectorFixture>
+[Collection(DetectorCollection.Name)]
+public sealed class EdDetectorLifecycleTests
 {
     private readonly TinyDetectorFixture fixture;
 
