@@ -1,3 +1,16 @@
+using Anomaly.ED.Benchmarks;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "e2e")
+{
+    return EndToEndBenchmark.Run(args[1..]);
+}
+
+// In process: a separately generated benchmark project would lack the TorchSharp runtime bundle reference and the
+// Linux native-library patch that this project's build applies (docs/linux-native-libraries.md).
+var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault());
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;
