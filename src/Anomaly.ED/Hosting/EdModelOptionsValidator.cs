@@ -16,12 +16,12 @@ internal sealed class EdModelOptionsValidator : IValidateOptions<EdModelOptions>
         }
         else if (!File.Exists(options.ModelPath))
         {
-            failures.Add(Fmt($"ModelPath '{options.ModelPath}' does not exist (looked for '{Path.GetFullPath(options.ModelPath)}')."));
+            failures.Add(Fmt($"ModelPath '{options.ModelPath}' does not exist (looked for '{FullPath(options.ModelPath)}')."));
         }
 
         if (options.BackboneWeightsPath is not null && !File.Exists(options.BackboneWeightsPath))
         {
-            failures.Add(Fmt($"BackboneWeightsPath '{options.BackboneWeightsPath}' does not exist (looked for '{Path.GetFullPath(options.BackboneWeightsPath)}')."));
+            failures.Add(Fmt($"BackboneWeightsPath '{options.BackboneWeightsPath}' does not exist (looked for '{FullPath(options.BackboneWeightsPath)}')."));
         }
 
         if (options.Device is not null && !DeviceName.TryParse(options.Device, out _))
@@ -30,6 +30,19 @@ internal sealed class EdModelOptionsValidator : IValidateOptions<EdModelOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // A path the system cannot resolve is reported as written rather than failing the validation itself.
+    private static string FullPath(string path)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return path;
+        }
     }
 
     private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
