@@ -13,7 +13,7 @@ public sealed class EdOptions
     /// <summary>A local safetensors file with the backbone's weights (torchvision or timm names); null to use <see cref="PretrainedCheckpoint"/> or untrained weights.</summary>
     public string? BackboneWeightsPath { get; set; }
 
-    /// <summary>A pretrained checkpoint id from the catalog (e.g. <c>"timm/wide_resnet50_2.tv_in1k"</c>), looked up in the weights cache; null for none.</summary>
+    /// <summary>A pretrained checkpoint id from the catalog (e.g. <c>"wide_resnet50_2.tv_in1k"</c>, see <c>PretrainedCatalog.Names</c>), looked up in the weights cache; null for none.</summary>
     public string? PretrainedCheckpoint { get; set; }
 
     /// <summary>Whether a missing <see cref="PretrainedCheckpoint"/> may be downloaded; otherwise only the cache is used.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Backbones;
+using Anomaly.ED.Weights;
 using Microsoft.Extensions.Options;
 
 namespace Anomaly.ED;
@@ -45,6 +46,20 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
             Fmt($"BackboneWeightsPath '{o.BackboneWeightsPath}' does not exist."));
         Check(o.BackboneWeightsPath is null || o.PretrainedCheckpoint is null,
             "BackboneWeightsPath and PretrainedCheckpoint are both set; choose one source of backbone weights.");
+
+        if (o.PretrainedCheckpoint is not null)
+        {
+            if (PretrainedCatalog.TryGet(o.PretrainedCheckpoint, out var checkpoint))
+            {
+                Check(string.Equals(checkpoint.Architecture, o.Backbone, StringComparison.OrdinalIgnoreCase),
+                    Fmt($"PretrainedCheckpoint '{o.PretrainedCheckpoint}' holds {checkpoint.Architecture} weights but Backbone is '{o.Backbone}'."));
+            }
+            else
+            {
+                Check(File.Exists(o.PretrainedCheckpoint),
+                    Fmt($"PretrainedCheckpoint '{o.PretrainedCheckpoint}' is neither a known checkpoint ({string.Join(", ", PretrainedCatalog.Names)}) nor an existing file."));
+            }
+        }
 
         Check(o.BackboneWeightsPath is not null || o.PretrainedCheckpoint is not null || o.AllowUntrainedBackbone,
             "No backbone weights: set BackboneWeightsPath, PretrainedCheckpoint, or AllowUntrainedBackbone = true (untrained weights detect defects poorly).");
