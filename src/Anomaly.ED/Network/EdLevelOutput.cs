@@ -1,3 +1,4 @@
+using System.Globalization;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Network;
@@ -79,4 +80,16 @@ public sealed class EdLevelOutput : IDisposable
 
     private IEnumerable<Tensor> AllTensors() =>
         new[] { Reconstruction }.Concat(IntraAttention).Concat(IntraPrior).Concat(InterAttention).Concat(InterPrior);
+
+    /// <summary>Throws when <paramref name="tokens"/> do not have the reconstruction's shape (losses and scores compare the two).</summary>
+    internal void RequireTokensShape(Tensor tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (!Reconstruction.shape.SequenceEqual(tokens.shape))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The tokens ({string.Join(", ", tokens.shape)}) must have the shape of the reconstruction ({string.Join(", ", Reconstruction.shape)})."),
+                nameof(tokens));
+        }
+    }
 }

@@ -22,13 +22,7 @@ public static class EdTokenScorer
     public static EdTokenScores Compute(EdLevelOutput output, Tensor tokens, double temperature = 1.0)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(tokens);
-        if (!output.Reconstruction.shape.SequenceEqual(tokens.shape))
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"The tokens ({string.Join(", ", tokens.shape)}) must have the shape of the reconstruction ({string.Join(", ", output.Reconstruction.shape)})."),
-                nameof(tokens));
-        }
+        output.RequireTokensShape(tokens);
 
         using var scope = NewDisposeScope();
         var rec = ReconstructionScore(tokens, output.Reconstruction);

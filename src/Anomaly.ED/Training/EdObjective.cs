@@ -74,13 +74,7 @@ public static class EdObjective
     public static EdLossTerms Compute(EdLevelOutput output, Tensor tokens, double lambda1 = DefaultLambda, double lambda2 = DefaultLambda)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(tokens);
-        if (!output.Reconstruction.shape.SequenceEqual(tokens.shape))
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"The tokens ({string.Join(", ", tokens.shape)}) must have the shape of the reconstruction ({string.Join(", ", output.Reconstruction.shape)})."),
-                nameof(tokens));
-        }
+        output.RequireTokensShape(tokens);
 
         using var scope = NewDisposeScope();
         var rec = ReconstructionLoss(output.Reconstruction, tokens);
