@@ -290,11 +290,11 @@ public sealed class DatasetsRunner
 
         var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
         var text = new StringBuilder();
-        text.AppendJoin("  ", header.Select((h, c) => h.PadRight(widths[c]))).Append('\n');
+        text.Append(string.Join("  ", header.Select((h, c) => h.PadRight(widths[c]))).TrimEnd()).Append('\n');
         text.AppendJoin("  ", widths.Select(w => new string('-', w))).Append('\n');
         foreach (var row in rows)
         {
-            text.AppendJoin("  ", row.Select((v, c) => v.PadRight(widths[c]))).Append('\n');
+            text.Append(string.Join("  ", row.Select((v, c) => v.PadRight(widths[c]))).TrimEnd()).Append('\n');
         }
 
         return text.ToString();

@@ -1,3 +1,4 @@
+using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Samples.QuickStart;
 using Anomaly.ED.Tests.Detector;
@@ -50,6 +51,31 @@ public sealed class QuickStartSampleTests : IDisposable
         var report = Anomaly.ED.Evaluation.EvaluationReport.LoadJson(Path.Combine(output, "report.json"));
         report.Overall.Images.Should().Be(6);
         log.WriteLine(stdout);
+    }
+
+    [Fact]
+    public async Task UsesCachedPretrainedWeightsWithoutTheUntrainedNotice()
+    {
+        var cache = Path.Combine(root, "cache");
+        var checkpoint = PretrainedCatalog.Get("resnet18");
+        var file = Path.Combine(cache, checkpoint.RelativeCachePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        using (var network = new ResNet(BackboneCatalog.Get("resnet18"), stageCount: 3, includeClassifier: false))
+        {
+            SafetensorsWriter.Save(file, network.OrderedStateDict());
+        }
+
+        var output = Path.Combine(root, "cached");
+        var (code, stdout, stderr) = await Run(["--smoke", "--output", output], cache);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain($"resnet18 with ImageNet weights resnet18.tv_in1k from the local cache: {file}");
+        stdout.Should().NotContain("UNTRAINED");
+        WithWeightsCache(cache, () =>
+        {
+            using var detector = EdDetector.Load(Path.Combine(output, "quickstart.edmodel"));
+            detector.IsFitted.Should().BeTrue();
+        });
     }
 
     [Fact]
@@ -106,18 +132,33 @@ public sealed class QuickStartSampleTests : IDisposable
         }
     }
 
-    // Points the weights cache at an empty folder so that the run is the same with or without a user's cached weights;
-    // safe because the detector collection runs alone.
-    private async Task<(int Code, string Stdout, string Stderr)> RunWithEmptyWeightsCache(string[] args)
+    // Points the weights cache at an empty folder so that the run is the same with or without a user's cached weights.
+    private Task<(int Code, string Stdout, string Stderr)> RunWithEmptyWeightsCache(string[] args) => Run(args, Path.Combine(root, "empty-cache"));
+
+    private static async Task<(int Code, string Stdout, string Stderr)> Run(string[] args, string cacheDirectory)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = 0;
+        await WithWeightsCacheAsync(cacheDirectory, async () => code = await QuickStartRunner.RunCommandLineAsync(args, stdout, stderr));
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static void WithWeightsCache(string cacheDirectory, Action action) =>
+        WithWeightsCacheAsync(cacheDirectory, () =>
+        {
+            action();
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
+
+    // Setting the process-wide variable is safe because the detector collection runs alone.
+    private static async Task WithWeightsCacheAsync(string cacheDirectory, Func<Task> action)
     {
         var previous = Environment.GetEnvironmentVariable(PretrainedWeightsOptions.CacheDirectoryEnvironmentVariable);
-        Environment.SetEnvironmentVariable(PretrainedWeightsOptions.CacheDirectoryEnvironmentVariable, Path.Combine(root, "empty-cache"));
+        Environment.SetEnvironmentVariable(PretrainedWeightsOptions.CacheDirectoryEnvironmentVariable, cacheDirectory);
         try
         {
-            using var stdout = new StringWriter();
-            using var stderr = new StringWriter();
-            var code = await QuickStartRunner.RunCommandLineAsync(args, stdout, stderr);
-            return (code, stdout.ToString(), stderr.ToString());
+            await action();
         }
         finally
         {
