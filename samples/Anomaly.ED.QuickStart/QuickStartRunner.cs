@@ -255,7 +255,7 @@ public sealed class QuickStartRunner
             var item = items[i];
             var image = ImageDecoder.DecodeRgb(item.ImagePath);
             var truth = item.MaskPath is null ? null : ImageDecoder.DecodeGray(item.MaskPath);
-            var map = Fit(predictions[i].Map, image);
+            var map = AtImageSize(predictions[i].Map, image);
             var name = $"{item.DefectType}_{Path.GetFileNameWithoutExtension(item.ImagePath)}";
             PngFile.Write(HeatmapOverlay.Render(image, map, truth, options), Path.Combine(directory, name + "_overlay.png"));
             PngFile.Write(AnomalyPanel.Render(image, map, truth, options), Path.Combine(directory, name + "_panel.png"));
@@ -266,7 +266,7 @@ public sealed class QuickStartRunner
     }
 
     // The generated images have the model's size; a map of another size is drawn stretched over the image.
-    private static AnomalyMap Fit(AnomalyMap map, ImageBuffer image) =>
+    private static AnomalyMap AtImageSize(AnomalyMap map, ImageBuffer image) =>
         map.Height == image.Height && map.Width == image.Width ? map : MapResampler.Bilinear(map, image.Height, image.Width);
 
     private static string Metric(double? value) => value is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";
