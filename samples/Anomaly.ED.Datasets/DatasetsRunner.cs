@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Text;
+using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Visualization;
+using Anomaly.ED.Weights;
+using Microsoft.Extensions.Logging;
+
+namespace Anomaly.ED.Samples.Datasets;
+
+/// <summary>Trains and evaluates ED on every requested category of a benchmark dataset, then prints a summary.</summary>
+public sealed class DatasetsRunner
+{
+    private readonly TextWriter output;
+    private readonly TextWriter error;
+    private readonly ILoggerFactory loggerFactory;
+
+    /// <summary>Creates a runner printing to <paramref name="output"/> and <paramref name="error"/>, logging to <paramref name="loggerFactory"/>.</summary>
+    public DatasetsRunner(TextWriter output, TextWriter error, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        this.output = output;
+        this.error = error;
+        this.loggerFactory = loggerFactory;
+    }
+
+    /// <summary>Parses <paramref name="args"/>, runs, and turns failures into messages and exit code 1.</summary>
+    /// <param name="args">The command line, without the program name.</param>
+    /// <param name="output">Receives progress, tables and paths.</param>
+    /// <param name="error">Receives error messages (with stack traces under <c>--verbose</c>).</param>
+    /// <param name="cancellationToken">Stops the run (Ctrl+C).</param>
+    /// <returns>0 when every category succeeded, else 1.</returns>
+    public static async Task<int> RunCommandLineAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        DatasetsOptions options;
+        try
+        {
+            options = DatasetsOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (options.ShowHelp)
+        {
+            await output.WriteLineAsync(DatasetsOptions.Usage).ConfigureAwait(false);
+            return 0;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss ";
+            })
+            .SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning));
+        try
+        {
+            var results = await new DatasetsRunner(output, error, loggerFactory).RunAsync(options, cancellationToken).ConfigureAwait(false);
+            return results.All(r => r.Error is null) ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Exception ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync(options.Verbose ? ex.ToString() : "(run with --verbose for details)").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>Runs every category; a failing category is reported and the others still run.</summary>
+    /// <param name="options">The settings.</param>
+    /// <param name="cancellationToken">Stops a download, training or evaluation.</param>
+    /// <returns>One result per category, in order.</returns>
+    public async Task<IReadOnlyList<CategoryResult>> RunAsync(DatasetsOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var root = Path.GetFullPath(options.DataPath);
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"The --data-path folder '{root}' does not exist.");
+        }
+
+        var outputRoot = options.EffectiveOutput;
+        Directory.CreateDirectory(outputRoot);
+        var weights = await ResolveWeightsAsync(options, cancellationToken).ConfigureAwait(false);
+        PrintConfiguration(options, weights, root, outputRoot);
+
+        var results = new List<CategoryResult>();
+        foreach (var category in options.Categories)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Print($"=== {DatasetsOptions.DatasetName(options.Dataset)} / {category} ===");
+            try
+            {
+                results.Add(RunCategory(options, weights, root, Path.Combine(outputRoot, category), category, cancellationToken));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await error.WriteLineAsync($"error in category '{category}': {ex.Message}").ConfigureAwait(false);
+                if (options.Verbose)
+                {
+                    await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+                }
+
+                results.Add(new CategoryResult(category, null, TimeSpan.Zero, null, ex.Message));
+            }
+
+            Print();
+        }
+
+        var summary = Summary(results);
+        Print("=== Summary ===");
+        Print(summary);
+        var summaryPath = Path.Combine(outputRoot, "summary.csv");
+        WriteAtomically(summaryPath, SummaryCsv(results));
+        Print($"summary: {summaryPath}");
+        return results;
+    }
+
+    private CategoryResult RunCategory(DatasetsOptions options, Weights weights, string root, string directory, string category, CancellationToken cancellationToken)
+    {
+        var datasetLogger = loggerFactory.CreateLogger("Anomaly.ED.Samples.Datasets");
+        var training = Open(options.Dataset, root, category, DatasetSplit.Train, datasetLogger);
+        var test = Open(options.Dataset, root, category, DatasetSplit.Test, datasetLogger);
+        Print($"{training.Count} training images, {test.Count} test images ({test.NormalCount} normal, {test.DefectiveCount} defective)");
+
+        using var detector = CreateBuilder(options, weights).WithLoggerFactory(loggerFactory).Build();
+        var fit = detector.Fit(training, progress: new ConsoleTrainingProgress(output), cancellationToken: cancellationToken);
+        Print($"trained {fit.EpochsCompleted} epochs in {Clock(fit.Duration)}");
+
+        var report = detector.Evaluate(test, cancellationToken: cancellationToken);
+        Print(report.ToTable());
+        Directory.CreateDirectory(directory);
+        report.SaveJson(Path.Combine(directory, "report.json"));
+        report.SaveCsv(Path.Combine(directory, "report.csv"));
+        WriteAtomically(Path.Combine(directory, "report.txt"), report.ToTable());
+        var modelPath = Path.Combine(directory, "model.edmodel");
+        detector.Save(modelPath);
+        Print($"report: {Path.Combine(directory, "report.json")} (.csv, .txt)");
+        Print($"model: {modelPath}");
+
+        string? heatmaps = null;
+        if (options.SaveHeatmaps)
+        {
+            heatmaps = Path.Combine(directory, "heatmaps");
+            var count = WriteHeatmaps(detector, test, KeepsAspectRatio(options.Dataset), options.ImageSize, heatmaps, cancellationToken);
+            Print($"heatmaps: {count} PNGs in {heatmaps}");
+        }
+
+        return new CategoryResult(category, report.Overall, fit.Duration, heatmaps, null);
+    }
+
+    private static ImageDataset Open(BenchmarkDataset dataset, string root, string category, DatasetSplit split, ILogger logger) => dataset switch
+    {
+        BenchmarkDataset.MvtecAd => MvtecAdDataset.Open(root, category, split, logger: logger),
+        BenchmarkDataset.Btad => BtadDataset.Open(root, category, split, logger: logger),
+        _ => Mvtec3dRgbDataset.Open(root, category, split, logger: logger),
+    };
+
+    // ED resizes MVTec AD images to a square; BTAD and MVTec 3D-AD keep the aspect ratio and crop the centre.
+    private static bool KeepsAspectRatio(BenchmarkDataset dataset) => dataset != BenchmarkDataset.MvtecAd;
+
+    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, Weights weights)
+    {
+        var builder = new EdDetectorBuilder()
+            .WithImageSize(options.ImageSize)
+            .KeepAspectRatio(KeepsAspectRatio(options.Dataset))
+            .WithEpochs(options.Epochs)
+            .WithBatchSize(options.BatchSize)
+            .WithSeed(options.Seed)
+            .UseDevice(options.Device);
+        return weights switch
+        {
+            { FilePath: { } path } => builder.WithBackbone(weights.Backbone, path),
+            { Checkpoint: { } checkpoint } => builder.WithBackbone(weights.Backbone).WithPretrainedBackbone(checkpoint.Name),
+            _ => builder.WithBackbone(weights.Backbone).WithUntrainedBackbone(),
+        };
+    }
+
+    private async Task<Weights> ResolveWeightsAsync(DatasetsOptions options, CancellationToken cancellationToken)
+    {
+        if (options.WeightsPath is not null)
+        {
+            var path = Path.GetFullPath(options.WeightsPath);
+            return File.Exists(path)
+                ? new Weights(options.Backbone, path, null)
+                : throw new FileNotFoundException($"The weights file given with --weights, '{path}', does not exist.", path);
+        }
+
+        if (options.Untrained)
+        {
+            return new Weights(options.Backbone, null, null);
+        }
+
+        var checkpoint = PretrainedCatalog.Get(options.Pretrained ?? EdDefaults.Backbone);
+        var cache = new PretrainedWeightsCache();
+        if (!cache.TryGetCached(checkpoint, out _))
+        {
+            if (!options.Download)
+            {
+                throw new FileNotFoundException(
+                    $"The pretrained checkpoint {checkpoint.Name} is not in the local cache ({cache.GetPath(checkpoint)}). " +
+                    $"Run again with --download to fetch {checkpoint.Repository} from the Hugging Face hub, or pass --weights <file.safetensors>.");
+            }
+
+            Print($"downloading {cache.GetUrl(checkpoint)}");
+            var lastTenth = -1;
+            await cache.DownloadAsync(
+                checkpoint,
+                new SynchronousProgress<PretrainedDownloadProgress>(p =>
+                {
+                    if (p.Fraction is { } f && (int)(f * 10) is var tenth && Interlocked.Exchange(ref lastTenth, tenth) != tenth)
+                    {
+                        Print(string.Create(CultureInfo.InvariantCulture, $"  {f:P0} of {p.TotalBytes / (1024.0 * 1024.0):F0} MiB"));
+                    }
+                }),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return new Weights(checkpoint.Architecture, null, checkpoint);
+    }
+
+    private void PrintConfiguration(DatasetsOptions options, Weights weights, string root, string outputRoot)
+    {
+        Print($"dataset     {DatasetsOptions.DatasetName(options.Dataset)} at {root}; categories: {string.Join(", ", options.Categories)}");
+        Print($"backbone    {weights.Backbone} ({weights.Description}), levels layer2 + layer3");
+        Print($"training    {options.Epochs} epochs, batch size {options.BatchSize}, {options.ImageSize}x{options.ImageSize}{(KeepsAspectRatio(options.Dataset) ? " (short side + centre crop)" : string.Empty)}, device {options.Device}, seed {options.Seed}");
+        Print($"output      {outputRoot}");
+        if (!weights.Pretrained)
+        {
+            Print("NOTE: UNTRAINED backbone weights: the results say nothing about ED's accuracy; use them only to check a setup.");
+        }
+
+        Print();
+    }
+
+    private static int WriteHeatmaps(EdDetector detector, ImageDataset test, bool keepAspectRatio, int size, string directory, CancellationToken cancellationToken)
+    {
+        var items = test.Items;
+        var maps = detector.Predict(items.Select(i => i.ImagePath).ToArray()).Select(p => p.Map).ToArray();
+        var range = HeatmapRange.Spanning(maps);
+
+        // Drawn on the image as the model saw it: resized, and with the map covering the centre crop where there is one.
+        var transform = new ImageTransform(keepAspectRatio ? ImageTransformOptions.EdShortSide(size, size) : ImageTransformOptions.EdSquare(size));
+        var written = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var item = items[i];
+            var image = transform.ResizeImage(ImageDecoder.DecodeRgb(item.ImagePath));
+            var truth = item.MaskPath is null ? null : transform.ResizeMask(ImageDecoder.DecodeGray(item.MaskPath));
+            var options = new VisualizationOptions
+            {
+                Range = range,
+                MapRegion = keepAspectRatio ? transform.GetCropBox(image.Height, image.Width) : null,
+            };
+            var name = Path.Combine(directory, item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath));
+            PngFile.Write(HeatmapOverlay.Render(image, maps[i], truth, options), name + "_overlay.png");
+            PngFile.Write(AnomalyPanel.Render(image, maps[i], truth, options), name + "_panel.png");
+            written += 2;
+        }
+
+        return written;
+    }
+
+    private static string Summary(IReadOnlyList<CategoryResult> results)
+    {
+        string[] header = ["category", "image AUROC", "pixel AUROC", "AUPRO", "training", "status"];
+        var rows = results.Select(r => new[]
+        {
+            r.Category, Metric(r.Metrics?.ImageAuroc), Metric(r.Metrics?.PixelAuroc), Metric(r.Metrics?.Aupro),
+            r.Error is null ? Clock(r.TrainingTime) : "-", r.Error is null ? "ok" : "failed",
+        }).ToList();
+        var succeeded = results.Where(r => r.Metrics is not null).Select(r => r.Metrics!).ToArray();
+        if (succeeded.Length > 1)
+        {
+            rows.Add(["mean", Mean(succeeded, m => m.ImageAuroc), Mean(succeeded, m => m.PixelAuroc), Mean(succeeded, m => m.Aupro), string.Empty, $"{succeeded.Length}/{results.Count}"]);
+        }
+
+        var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
+        var text = new StringBuilder();
+        text.Append(string.Join("  ", header.Select((h, c) => h.PadRight(widths[c]))).TrimEnd()).Append('\n');
+        text.AppendJoin("  ", widths.Select(w => new string('-', w))).Append('\n');
+        foreach (var row in rows)
+        {
+            text.Append(string.Join("  ", row.Select((v, c) => v.PadRight(widths[c]))).TrimEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string SummaryCsv(IReadOnlyList<CategoryResult> results)
+    {
+        var csv = new StringBuilder("category,image_auroc,pixel_auroc,aupro,training_seconds,error\n");
+        foreach (var r in results)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Category},{Csv(r.Metrics?.ImageAuroc)},{Csv(r.Metrics?.PixelAuroc)},{Csv(r.Metrics?.Aupro)},{r.TrainingTime.TotalSeconds:F1},\"{(r.Error ?? string.Empty).Replace("\"", "\"\"", StringComparison.Ordinal)}\"\n");
+        }
+
+        return csv.ToString();
+    }
+
+    private static void WriteAtomically(string path, string text)
+    {
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Mean(IEnumerable<MetricSet> sets, Func<MetricSet, double?> metric)
+    {
+        var values = sets.Select(metric).Where(v => v is not null).Select(v => v!.Value).ToArray();
+        return values.Length == 0 ? "-" : Metric(values.Average());
+    }
+
+    private static string Metric(double? value) => value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
+
+    private static string Csv(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
+
+    private static string Clock(TimeSpan time) => time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+
+    private void Print(string line = "") => output.WriteLine(line);
+
+    private sealed record Weights(string Backbone, string? FilePath, PretrainedCheckpoint? Checkpoint)
+    {
+        public bool Pretrained => FilePath is not null || Checkpoint is not null;
+
+        public string Description => FilePath is not null ? $"weights from {FilePath}" : Checkpoint is not null ? $"ImageNet weights {Checkpoint.Name}" : "UNTRAINED weights";
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
