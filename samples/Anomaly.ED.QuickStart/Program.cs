@@ -1,4 +1,8 @@
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Samples.QuickStart;
+
+// Large, short-lived tensors: keep freed native memory for reuse (docs/benchmarks.md).
+NativeHeap.RetainFreedMemory();
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

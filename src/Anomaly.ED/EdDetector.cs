@@ -560,7 +560,8 @@ public sealed class EdDetector : IDisposable
 
     private IEnumerable<(DatasetItem Item, float Score, float[] Combined, float[] Smoothed, bool[]? Mask)> ScoreDataset(ImageDataset dataset, bool withMasks, CancellationToken cancellationToken)
     {
-        var loader = new DatasetLoader(transform, new DatasetLoaderOptions { BatchSize = 8 }, logger);
+        // One image per forward pass: the (B, H, L, L) attention maps make larger batches slower per image on CPU.
+        var loader = new DatasetLoader(transform, new DatasetLoaderOptions { BatchSize = 1 }, logger);
         var pixels = options.ImageHeight * options.ImageWidth;
         foreach (var batch in loader.ReadBatches(dataset.Items, cancellationToken))
         {

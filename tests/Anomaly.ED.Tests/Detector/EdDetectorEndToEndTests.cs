@@ -53,7 +53,7 @@ public sealed class EdDetectorEndToEndTests
     public void BatchedAndSinglePredictionsAgree()
     {
         var paths = fixture.Test.Items.Take(5).Select(i => i.ImagePath).ToArray();
-        var batched = fixture.Detector.Predict(paths);
+        var batched = fixture.Detector.Predict(paths, new PredictOptions { BatchSize = 4 });
         for (var i = 0; i < paths.Length; i++)
         {
             var single = fixture.Detector.Predict(paths[i]);
