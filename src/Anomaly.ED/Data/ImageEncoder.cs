@@ -1,3 +1,4 @@
+using Anomaly.ED.IO;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -39,29 +40,7 @@ public static class ImageEncoder
     /// </summary>
     /// <param name="image">The image to write.</param>
     /// <param name="path">The destination file; its folder must exist.</param>
-    public static void WritePng(ImageBuffer image, string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var bytes = EncodePng(image);
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder.", nameof(path));
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"Cannot write '{full}': the folder '{directory}' does not exist.");
-        }
-
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+    public static void WritePng(ImageBuffer image, string path) => AtomicFile.WriteAllBytes(path, EncodePng(image), "PNG image");
 
     private static byte[] ExpandRgb(byte[] rgb)
     {

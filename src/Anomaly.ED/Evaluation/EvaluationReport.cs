@@ -1,3 +1,4 @@
+using Anomaly.ED.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -85,7 +86,7 @@ public sealed record EvaluationReport
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically (temporary file in the same folder, then a move).</summary>
     /// <exception cref="IOException">The file cannot be written; the message names it.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public void SaveJson(string path) => AtomicTextFile.Write(path, ToJson(), "evaluation report (JSON)");
+    public void SaveJson(string path) => AtomicFile.WriteAllText(path, ToJson(), "evaluation report (JSON)");
 
     /// <summary>The report as CSV: a header, then one row per subset; numbers in invariant culture with round-trip precision, empty where undefined.</summary>
     public string ToCsv()
@@ -109,7 +110,7 @@ public sealed record EvaluationReport
     /// <summary>Writes <see cref="ToCsv"/> to <paramref name="path"/> atomically (temporary file in the same folder, then a move).</summary>
     /// <exception cref="IOException">The file cannot be written; the message names it.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public void SaveCsv(string path) => AtomicTextFile.Write(path, ToCsv(), "evaluation report (CSV)");
+    public void SaveCsv(string path) => AtomicFile.WriteAllText(path, ToCsv(), "evaluation report (CSV)");
 
     /// <summary>An aligned text table, one row per subset, "-" where a metric is undefined, followed by the reasons.</summary>
     public string ToTable()

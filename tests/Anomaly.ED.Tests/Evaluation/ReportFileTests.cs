@@ -119,11 +119,11 @@ public sealed class ReportFileTests : IDisposable
         var act = () => report.SaveJson(missingFolder);
         act.Should().Throw<DirectoryNotFoundException>().WithMessage($"*'{missingFolder}'*does not exist*");
 
-        // A folder in the way: the final move fails, and the temporary file is removed.
+        // A folder in the way is refused before anything is written.
         var occupied = Path.Combine(folder, "taken");
         Directory.CreateDirectory(occupied);
         var blocked = () => report.SaveCsv(occupied);
-        blocked.Should().Throw<IOException>().WithMessage($"Cannot write the evaluation report (CSV) to '{occupied}'*");
+        blocked.Should().Throw<ArgumentException>().WithMessage($"Cannot write the evaluation report (CSV) '{occupied}': the path names a folder*");
         Directory.GetFileSystemEntries(folder).Select(Path.GetFileName).Should().Equal("taken");
 
         var load = () => EvaluationReport.LoadJson(Path.Combine(folder, "absent.json"));
