@@ -39,7 +39,7 @@ public static class ImageEncoder
     /// which then replaces <paramref name="path"/>.
     /// </summary>
     /// <param name="image">The image to write.</param>
-    /// <param name="path">The destination file; its folder must exist.</param>
+    /// <param name="path">The destination file; its folder must exist (a missing folder is a <see cref="DirectoryNotFoundException"/> naming it).</param>
     public static void WritePng(ImageBuffer image, string path) => AtomicFile.WriteAllBytes(path, EncodePng(image), "PNG image");
 
     private static byte[] ExpandRgb(byte[] rgb)
