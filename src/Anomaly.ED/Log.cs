@@ -17,8 +17,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 1011, EventName = "ReferencesComputed", Level = LogLevel.Information, Message = "Reference features of {Levels} levels computed from {Images} images; token cache {Cached}")]
     public static partial void ReferencesComputed(ILogger logger, int images, int levels, bool cached);
 
-    [LoggerMessage(EventId = 1012, EventName = "EpochCompleted", Level = LogLevel.Information, Message = "Epoch {Epoch}/{Epochs}: reconstruction loss {Loss:F6}, validation {Metric} = {Value:F6}, {Seconds:F1} s")]
-    public static partial void EpochCompleted(ILogger logger, int epoch, int epochs, double loss, string metric, double value, double seconds);
+    [LoggerMessage(EventId = 1012, EventName = "EpochCompleted", Level = LogLevel.Information, Message = "Epoch {Epoch}/{Epochs}: reconstruction loss {Loss:F6}, {Seconds:F1} s")]
+    public static partial void EpochCompleted(ILogger logger, int epoch, int epochs, double loss, double seconds);
+
+    [LoggerMessage(EventId = 1016, EventName = "EpochValidated", Level = LogLevel.Information, Message = "Epoch {Epoch}/{Epochs}: validation {Metric} = {Value:F6}")]
+    public static partial void EpochValidated(ILogger logger, int epoch, int epochs, string metric, double value);
 
     [LoggerMessage(EventId = 1013, EventName = "TrainingCancelled", Level = LogLevel.Warning, Message = "Training was cancelled; the detector keeps the weights of its last complete epoch")]
     public static partial void Cancelled(ILogger logger);

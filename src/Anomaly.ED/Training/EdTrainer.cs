@@ -158,7 +158,12 @@ internal sealed class EdTrainer
 
                 lastComplete = ModelSnapshot.Take(networks);
                 detector.MarkFitted();
-                Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), metricName ?? "none", metric ?? double.NaN, epochWatch.Elapsed.TotalSeconds);
+                Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), epochWatch.Elapsed.TotalSeconds);
+                if (metric is { } value)
+                {
+                    Log.EpochValidated(logger, epoch + 1, options.Epochs, metricName!, value);
+                }
+
                 if (fit.CheckpointPath is not null)
                 {
                     detector.WriteCheckpoint(fit.CheckpointPath, step, new TrainingState(epoch + 1, options.Epochs, null, double.IsNaN(best.Metric) ? null : best.Metric, best.Epoch));
