@@ -130,19 +130,19 @@ public sealed class DatasetsOptions
                     options.ShowHelp = true;
                     break;
                 case "--dataset":
-                    dataset = Value(args, ref i);
+                    dataset = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--data-path":
-                    options.DataPath = Value(args, ref i);
+                    options.DataPath = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--category":
-                    options.Category = Value(args, ref i);
+                    options.Category = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--weights":
-                    options.WeightsPath = Value(args, ref i);
+                    options.WeightsPath = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--pretrained":
-                    options.Pretrained = Value(args, ref i);
+                    options.Pretrained = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--download":
                     options.Download = true;
@@ -151,28 +151,28 @@ public sealed class DatasetsOptions
                     options.Untrained = true;
                     break;
                 case "--backbone":
-                    options.Backbone = Value(args, ref i);
+                    options.Backbone = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--epochs":
-                    options.Epochs = Positive(args, ref i, 1);
+                    options.Epochs = CommandLineArguments.Positive(args, ref i, 1);
                     break;
                 case "--batch-size":
-                    options.BatchSize = Positive(args, ref i, 1);
+                    options.BatchSize = CommandLineArguments.Positive(args, ref i, 1);
                     break;
                 case "--image-size":
-                    options.ImageSize = Positive(args, ref i, 32);
+                    options.ImageSize = CommandLineArguments.Positive(args, ref i, 32);
                     break;
                 case "--device":
-                    options.Device = Value(args, ref i);
+                    options.Device = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--output":
-                    options.Output = Value(args, ref i);
+                    options.Output = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--save-heatmaps":
                     options.SaveHeatmaps = true;
                     break;
                 case "--seed":
-                    options.Seed = Integer(args, ref i);
+                    options.Seed = CommandLineArguments.Integer(args, ref i);
                     break;
                 case "--verbose" or "-v":
                     options.Verbose = true;
@@ -218,32 +218,5 @@ public sealed class DatasetsOptions
         }
 
         return options;
-    }
-
-    private static string Value(IReadOnlyList<string> args, ref int i)
-    {
-        var name = args[i];
-        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            throw new UsageException($"Option '{name}' needs a value.");
-        }
-
-        return args[++i];
-    }
-
-    private static int Integer(IReadOnlyList<string> args, ref int i)
-    {
-        var name = args[i];
-        var text = Value(args, ref i);
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new UsageException($"Option '{name}' needs an integer, got '{text}'.");
-    }
-
-    private static int Positive(IReadOnlyList<string> args, ref int i, int minimum)
-    {
-        var name = args[i];
-        var value = Integer(args, ref i);
-        return value >= minimum ? value : throw new UsageException($"Option '{name}' must be at least {minimum}, got {value}.");
     }
 }

@@ -121,34 +121,34 @@ public sealed class QuickStartOptions
                     options.ShowHelp = true;
                     break;
                 case "--output":
-                    options.Output = Value(args, ref i);
+                    options.Output = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--weights":
-                    options.WeightsPath = Value(args, ref i);
+                    options.WeightsPath = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--download":
                     options.Download = true;
                     break;
                 case "--backbone":
-                    options.Backbone = Value(args, ref i);
+                    options.Backbone = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--image-size":
-                    options.ImageSize = Positive(args, ref i, minimum: 32);
+                    options.ImageSize = CommandLineArguments.Positive(args, ref i, minimum: 32);
                     break;
                 case "--train-images":
-                    options.TrainImages = Positive(args, ref i, minimum: 1);
+                    options.TrainImages = CommandLineArguments.Positive(args, ref i, minimum: 1);
                     break;
                 case "--epochs":
-                    options.Epochs = Positive(args, ref i, minimum: 1);
+                    options.Epochs = CommandLineArguments.Positive(args, ref i, minimum: 1);
                     break;
                 case "--batch-size":
-                    options.BatchSize = Positive(args, ref i, minimum: 1);
+                    options.BatchSize = CommandLineArguments.Positive(args, ref i, minimum: 1);
                     break;
                 case "--device":
-                    options.Device = Value(args, ref i);
+                    options.Device = CommandLineArguments.Value(args, ref i);
                     break;
                 case "--seed":
-                    options.Seed = Integer(args, ref i);
+                    options.Seed = CommandLineArguments.Integer(args, ref i);
                     break;
                 case "--smoke":
                     options.Smoke = true;
@@ -167,32 +167,5 @@ public sealed class QuickStartOptions
         }
 
         return options;
-    }
-
-    private static string Value(IReadOnlyList<string> args, ref int i)
-    {
-        var name = args[i];
-        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-        {
-            throw new UsageException($"Option '{name}' needs a value.");
-        }
-
-        return args[++i];
-    }
-
-    private static int Integer(IReadOnlyList<string> args, ref int i)
-    {
-        var name = args[i];
-        var text = Value(args, ref i);
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new UsageException($"Option '{name}' needs an integer, got '{text}'.");
-    }
-
-    private static int Positive(IReadOnlyList<string> args, ref int i, int minimum)
-    {
-        var name = args[i];
-        var value = Integer(args, ref i);
-        return value >= minimum ? value : throw new UsageException($"Option '{name}' must be at least {minimum}, got {value}.");
     }
 }
