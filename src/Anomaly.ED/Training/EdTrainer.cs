@@ -28,7 +28,27 @@ internal sealed class EdTrainer
         this.logger = logger;
     }
 
+    /// <summary>Trains; on cancellation or any failure the networks go back to their last complete state (the state before the call when no epoch completed).</summary>
     public TrainingResult Run(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var recovery = new RecoveryPoint(ModelSnapshot.Take(detector.Networks));
+        try
+        {
+            return Train(trainingSet, fit, progress, recovery, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            recovery.Current.Restore(detector.Networks);
+            if (e is OperationCanceledException)
+            {
+                Log.Cancelled(logger);
+            }
+
+            throw;
+        }
+    }
+
+    private TrainingResult Train(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, RecoveryPoint recovery, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var networks = detector.Networks;
@@ -41,7 +61,6 @@ internal sealed class EdTrainer
         }
 
         var items = training.Items.ToArray();
-        var before = ModelSnapshot.Take(networks);
         detector.ResetNetworks();
         var loader = new DatasetLoader(
             detector.Transform,
@@ -49,16 +68,7 @@ internal sealed class EdTrainer
             logger);
 
         using var cache = TokenCache.TryCreate(items.Length, detector.Stages, options.ImageHeight, options.ImageWidth, fit.FeatureCacheMegabytes, detector.Device);
-        try
-        {
-            ComputeReferences(items, loader, cache, cancellationToken);
-        }
-        catch
-        {
-            before.Restore(networks);
-            before.Dispose();
-            throw;
-        }
+        ComputeReferences(items, loader, cache, cancellationToken);
 
         Log.ReferencesComputed(logger, items.Length, networks.Count, cache is not null);
 
@@ -83,6 +93,8 @@ internal sealed class EdTrainer
             var state = detector.RestoreCheckpoint(fit.CheckpointPath, step);
             startEpoch = state.EpochsCompleted;
             best = (state.BestMetric ?? double.NaN, state.BestEpoch, null);
+            recovery.Replace(ModelSnapshot.Take(networks));
+            detector.MarkFitted();
             Log.Resumed(logger, fit.CheckpointPath, startEpoch);
         }
 
@@ -95,95 +107,71 @@ internal sealed class EdTrainer
         var metricName = fit.ValidationSet is not null ? "image_auroc" : heldOut is not null ? "heldout_reconstruction_loss" : null;
         var higherIsBetter = fit.ValidationSet is not null;
         var history = new List<double>();
-        var lastComplete = startEpoch > 0 ? ModelSnapshot.Take(networks) : before;
         IReadOnlyList<EdLossValues> epochLosses = [];
         var stepsPerEpoch = (items.Length + options.BatchSize - 1) / options.BatchSize;
         var trainingStart = Stopwatch.StartNew();
         var stepsDone = 0;
         var totalSteps = (options.Epochs - startEpoch) * stepsPerEpoch;
-        try
+        for (var epoch = startEpoch; epoch < options.Epochs; epoch++)
         {
-            for (var epoch = startEpoch; epoch < options.Epochs; epoch++)
+            Shuffle(order, shuffler);
+            var epochWatch = Stopwatch.StartNew();
+            var sums = new LossAccumulator(networks.Count);
+            for (var s = 0; s < stepsPerEpoch; s++)
             {
-                Shuffle(order, shuffler);
-                var epochWatch = Stopwatch.StartNew();
-                var sums = new LossAccumulator(networks.Count);
-                for (var s = 0; s < stepsPerEpoch; s++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var indices = order.Skip(s * options.BatchSize).Take(options.BatchSize).ToArray();
+                IReadOnlyList<EdLossValues> losses;
+                using (var scope = NewDisposeScope())
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var indices = order.Skip(s * options.BatchSize).Take(options.BatchSize).ToArray();
-                    IReadOnlyList<EdLossValues> losses;
-                    using (var scope = NewDisposeScope())
-                    {
-                        var tokens = cache is not null
-                            ? cache.Select(indices)
-                            : TokensFromImages(indices.Select(i => items[i]), loader, cancellationToken);
-                        losses = step.Step(tokens);
-                    }
-
-                    sums.Add(losses, indices.Length);
-                    stepsDone++;
-                    var elapsed = trainingStart.Elapsed;
-                    var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / (double)stepsDone * (totalSteps - stepsDone)));
-                    progress?.Report(new TrainingProgress(
-                        epoch + 1, options.Epochs, s + 1, stepsPerEpoch, losses,
-                        sums.Images / Math.Max(epochWatch.Elapsed.TotalSeconds, 1e-9), elapsed, remaining));
+                    var tokens = cache is not null
+                        ? cache.Select(indices)
+                        : TokensFromImages(indices.Select(i => items[i]), loader, cancellationToken);
+                    losses = step.Step(tokens);
                 }
 
-                epochLosses = sums.Means();
-                double? metric = null;
-                if (metricName is not null)
-                {
-                    foreach (var network in networks)
-                    {
-                        network.eval();
-                    }
-
-                    metric = fit.ValidationSet is not null
-                        ? detector.ValidationAuroc(fit.ValidationSet, cancellationToken)
-                        : HeldOutLoss(heldOut!, loader, cancellationToken);
-                    history.Add(metric.Value);
-                    var improved = double.IsNaN(best.Metric) || (higherIsBetter ? metric > best.Metric : metric < best.Metric);
-                    if (improved)
-                    {
-                        best.Snapshot?.Dispose();
-                        best = (metric.Value, epoch + 1, fit.Selection == WeightSelection.Best ? ModelSnapshot.Take(networks) : null);
-                    }
-                }
-
-                if (!ReferenceEquals(lastComplete, before))
-                {
-                    lastComplete.Dispose();
-                }
-
-                lastComplete = ModelSnapshot.Take(networks);
-                detector.MarkFitted();
-                Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), epochWatch.Elapsed.TotalSeconds);
-                if (metric is { } value)
-                {
-                    Log.EpochValidated(logger, epoch + 1, options.Epochs, metricName!, value);
-                }
-
-                if (fit.CheckpointPath is not null)
-                {
-                    detector.WriteCheckpoint(fit.CheckpointPath, step, new TrainingState(epoch + 1, options.Epochs, null, double.IsNaN(best.Metric) ? null : best.Metric, best.Epoch));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            lastComplete.Restore(networks);
-            Log.Cancelled(logger);
-            throw;
-        }
-        finally
-        {
-            if (!ReferenceEquals(lastComplete, before))
-            {
-                lastComplete.Dispose();
+                sums.Add(losses, indices.Length);
+                stepsDone++;
+                var elapsed = trainingStart.Elapsed;
+                var remaining = TimeSpan.FromTicks((long)(elapsed.Ticks / (double)stepsDone * (totalSteps - stepsDone)));
+                progress?.Report(new TrainingProgress(
+                    epoch + 1, options.Epochs, s + 1, stepsPerEpoch, losses,
+                    sums.Images / Math.Max(epochWatch.Elapsed.TotalSeconds, 1e-9), elapsed, remaining));
             }
 
-            before.Dispose();
+            epochLosses = sums.Means();
+            double? metric = null;
+            if (metricName is not null)
+            {
+                foreach (var network in networks)
+                {
+                    network.eval();
+                }
+
+                metric = fit.ValidationSet is not null
+                    ? detector.ValidationAuroc(fit.ValidationSet, cancellationToken)
+                    : HeldOutLoss(heldOut!, loader, cancellationToken);
+                history.Add(metric.Value);
+                var improved = double.IsNaN(best.Metric) || (higherIsBetter ? metric > best.Metric : metric < best.Metric);
+                if (improved)
+                {
+                    best.Snapshot?.Dispose();
+                    best = (metric.Value, epoch + 1, fit.Selection == WeightSelection.Best ? ModelSnapshot.Take(networks) : null);
+                }
+            }
+
+            recovery.Replace(ModelSnapshot.Take(networks));
+            detector.MarkFitted();
+            Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), epochWatch.Elapsed.TotalSeconds);
+            if (metric is { } value)
+            {
+                Log.EpochValidated(logger, epoch + 1, options.Epochs, metricName!, value);
+            }
+
+            if (fit.CheckpointPath is not null)
+            {
+                detector.WriteCheckpoint(fit.CheckpointPath, step, new TrainingState(epoch + 1, options.Epochs, null, double.IsNaN(best.Metric) ? null : best.Metric, best.Epoch));
+            }
         }
 
         var selectedEpoch = options.Epochs;
@@ -312,6 +300,20 @@ internal sealed class EdTrainer
             var j = random.Next(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
+    }
+
+    /// <summary>The last complete state of the networks, replaced after every epoch.</summary>
+    private sealed class RecoveryPoint(ModelSnapshot initial) : IDisposable
+    {
+        public ModelSnapshot Current { get; private set; } = initial;
+
+        public void Replace(ModelSnapshot snapshot)
+        {
+            Current.Dispose();
+            Current = snapshot;
+        }
+
+        public void Dispose() => Current.Dispose();
     }
 
     /// <summary>Image-weighted means of the loss terms of an epoch, per level.</summary>

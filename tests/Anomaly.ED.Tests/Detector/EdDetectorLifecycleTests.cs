@@ -172,6 +172,24 @@ public sealed class EdDetectorLifecycleTests
     }
 
     [Fact]
+    public void AFailedFitLeavesTheDetectorAsItWas()
+    {
+        using var detector = TinyDetectorFixture.NewBuilder(epochs: 1).Build();
+        detector.Fit(fixture.Training);
+        var path = fixture.Test.Items[0].ImagePath;
+        var before = detector.Predict(path).Score;
+
+        var corrupt = fixture.NewTempPath("corrupt.png");
+        File.WriteAllBytes(corrupt, [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        var items = fixture.Training.Items.Append(new DatasetItem(corrupt, AnomalyLabel.Normal, "good", null));
+        var fit = () => detector.Fit(new ImageDataset("with-corrupt-file", items));
+        fit.Should().Throw<ImageDecodeException>().Which.FilePath.Should().Be(corrupt);
+
+        detector.IsFitted.Should().BeTrue();
+        detector.Predict(path).Score.Should().Be(before);
+    }
+
+    [Fact]
     public void CheckpointResumesToTheSameWeightsAsAnUninterruptedRun()
     {
         var checkpoint = fixture.NewTempPath("training.edcheckpoint");
