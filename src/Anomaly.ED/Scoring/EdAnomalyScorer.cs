@@ -43,7 +43,12 @@ public sealed class EdAnomalyScorer : IAnomalyScorer
             var map = features[i];
             var tokens = FeatureTokens.FromFeatureMap(map);
             using var output = networks[i].call(tokens);
-            using var scores = EdTokenScorer.Compute(output, tokens);
+            // Only the branch the score uses is scored: the other's KL terms over (B, H, L, L) maps would be wasted.
+            using var scores = EdTokenScorer.Compute(
+                output,
+                tokens,
+                computeIntra: kind == AnomalyScoreKind.ReconstructionTimesIntra,
+                computeInter: kind == AnomalyScoreKind.ReconstructionTimesInter);
             var perToken = kind switch
             {
                 AnomalyScoreKind.ReconstructionTimesInter => scores.Reconstruction * (scores.Inter ?? throw MissingBranch("inter")),

@@ -17,9 +17,11 @@ public static class EdTokenScorer
     /// <param name="output">The network output for <paramref name="tokens"/>.</param>
     /// <param name="tokens">Input tokens X (B, L, C).</param>
     /// <param name="temperature">Multiplies every KL term (the reference uses 1).</param>
-    /// <returns>The scores (the caller disposes them).</returns>
+    /// <param name="computeIntra">Whether the intra scores are computed (when the output has the branch); skipping them saves their KL terms when the final score does not use them.</param>
+    /// <param name="computeInter">Whether the inter scores are computed (when the output has the branch).</param>
+    /// <returns>The scores (the caller disposes them); <see cref="EdTokenScores.Final"/> is reconstruction times inter, else times intra, else reconstruction, over the branches computed.</returns>
     /// <exception cref="ArgumentException">The shapes of output and tokens differ.</exception>
-    public static EdTokenScores Compute(EdLevelOutput output, Tensor tokens, double temperature = 1.0)
+    public static EdTokenScores Compute(EdLevelOutput output, Tensor tokens, double temperature = 1.0, bool computeIntra = true, bool computeInter = true)
     {
         ArgumentNullException.ThrowIfNull(output);
         output.RequireTokensShape(tokens);
@@ -28,13 +30,13 @@ public static class EdTokenScorer
         var rec = ReconstructionScore(tokens, output.Reconstruction);
 
         Tensor? intraCorrs = null, interCorrs = null, intra = null, inter = null;
-        if (output.HasIntra)
+        if (computeIntra && output.HasIntra)
         {
             intraCorrs = Correlations(output.IntraAttention, output.IntraPrior, temperature);
             intra = (-intraCorrs).softmax(-1);
         }
 
-        if (output.HasInter)
+        if (computeInter && output.HasInter)
         {
             interCorrs = Correlations(output.InterAttention, output.InterPrior, temperature);
             var s = (-interCorrs).softmax(-1);

@@ -47,6 +47,7 @@ public sealed class EdTokenScores : IDisposable
         }
     }
 
+    // By reference: Tensor.Equals reads the native handle, which throws once an aliased entry has been disposed.
     private IEnumerable<Tensor> All() =>
-        new[] { Reconstruction, IntraCorrelations, InterCorrelations, Intra, Inter, Final }.OfType<Tensor>().Distinct();
+        new[] { Reconstruction, IntraCorrelations, InterCorrelations, Intra, Inter, Final }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().ToArray();
 }

@@ -72,6 +72,7 @@ public sealed class EdLossTerms : IDisposable
 
     private static double? Value(Tensor? t) => t is null ? null : t.item<float>();
 
+    // By reference: Tensor.Equals reads the native handle, which throws once an aliased entry has been disposed.
     private IEnumerable<Tensor> All() =>
-        new[] { Reconstruction, Intra1, Intra2, IntraEntropy, Inter1, Inter2, InterEntropy, Loss1, Loss2 }.OfType<Tensor>().Distinct();
+        new[] { Reconstruction, Intra1, Intra2, IntraEntropy, Inter1, Inter2, InterEntropy, Loss1, Loss2 }.OfType<Tensor>().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>().ToArray();
 }
