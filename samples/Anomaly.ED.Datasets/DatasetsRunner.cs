@@ -53,13 +53,7 @@ public sealed class DatasetsRunner
             return 0;
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss ";
-            })
-            .SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning));
+        using var loggerFactory = SampleLogging.Create(options.Verbose);
         try
         {
             var results = await new DatasetsRunner(output, error, loggerFactory).RunAsync(options, cancellationToken).ConfigureAwait(false);

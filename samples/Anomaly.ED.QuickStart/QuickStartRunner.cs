@@ -54,13 +54,7 @@ public sealed class QuickStartRunner
             return 0;
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss ";
-            })
-            .SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning));
+        using var loggerFactory = SampleLogging.Create(options.Verbose);
         try
         {
             await new QuickStartRunner(output, loggerFactory).RunAsync(options, cancellationToken).ConfigureAwait(false);

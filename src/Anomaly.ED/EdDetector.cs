@@ -2,12 +2,13 @@ using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Network;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
 using Anomaly.ED.Weights;
-using TorchSharp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED;
@@ -634,10 +635,10 @@ public sealed class EdDetector : IDisposable
 
     private ModelFileContent Content(bool embedBackbone, TrainingState? training)
     {
-        var states = networks.Select(n => n.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone())).ToList();
+        var states = networks.Select(n => n.state_dict().ToDictionary(kv => kv.Key, kv => TensorCopies.DetachedCpuCopy(kv.Value))).ToList();
         var references = networks.Select(n => n.GetReferenceFeatures()).ToList();
         var backboneState = embedBackbone
-            ? extractor.Network.OrderedStateDict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone())
+            ? extractor.Network.OrderedStateDict().ToDictionary(kv => kv.Key, kv => TensorCopies.DetachedCpuCopy(kv.Value))
             : null;
         return new ModelFileContent(options, calibration, backbone with { Embedded = embedBackbone }, states, references, backboneState, training);
     }

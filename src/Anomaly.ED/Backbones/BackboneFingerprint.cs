@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
+using Anomaly.ED.Runtime;
 
 namespace Anomaly.ED.Backbones;
 
@@ -19,9 +19,7 @@ public static class BackboneFingerprint
                 continue;
             }
 
-            hash.AppendData(Encoding.UTF8.GetBytes($"{name}|{tensor.dtype}|{string.Join(",", tensor.shape)}\n"));
-            using var cpu = tensor.detach().cpu().contiguous();
-            hash.AppendData(cpu.bytes);
+            TensorCopies.AppendTo(hash, name, tensor);
         }
 
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();

@@ -1,4 +1,5 @@
 using Anomaly.ED.Network;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Weights;
 using static TorchSharp.torch;
 
@@ -19,7 +20,7 @@ internal sealed class ModelSnapshot : IDisposable
     public static ModelSnapshot Take(IReadOnlyList<EdLevelNetwork> networks)
     {
         using var noGrad = no_grad();
-        var states = networks.Select(n => n.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope())).ToArray();
+        var states = networks.Select(n => n.state_dict().ToDictionary(kv => kv.Key, kv => TensorCopies.DetachedCpuCopy(kv.Value))).ToArray();
         var references = networks.Select(n => n.HasReferenceFeatures ? n.GetReferenceFeatures().DetachFromDisposeScope() : null).ToArray();
         return new ModelSnapshot(states, references);
     }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Runtime;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Weights;
@@ -184,9 +185,7 @@ internal static class EdModelFile
 
         foreach (var (name, tensor) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            hash.AppendData(Encoding.UTF8.GetBytes($"{name}|{tensor.dtype}|{string.Join(",", tensor.shape)}\n"));
-            using var cpu = tensor.detach().cpu().contiguous();
-            hash.AppendData(cpu.bytes);
+            TensorCopies.AppendTo(hash, name, tensor);
         }
 
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
