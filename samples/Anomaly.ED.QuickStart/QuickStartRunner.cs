@@ -227,10 +227,11 @@ public sealed class QuickStartRunner
     {
         var o = detector.Options;
         Print("3. Configuration");
-        Print($"   backbone        {o.Backbone} ({weights.Description}), levels {string.Join(" + ", o.Levels)} -> grids {string.Join(", ", detector.Stages.Select(s => $"{s.OutputSize(o.ImageHeight)}x{s.OutputSize(o.ImageWidth)}"))}");
-        Print($"   network         {o.Variant}, d_model {string.Join("/", o.ModelDimensions)}, {o.Heads} heads, {o.Layers} layer(s)");
-        Print($"   training        {o.Epochs} epochs, batch size {o.BatchSize}, learning rate {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {o.Seed}");
-        Print($"   images          {o.ImageHeight}x{o.ImageWidth}, device {o.Device}{(options.Smoke ? " (--smoke size)" : string.Empty)}");
+        var (b, n, t) = (o.Backbone, o.Network, o.Training);
+        Print($"   backbone        {b.Name} ({weights.Description}), levels {string.Join(" + ", b.Levels)} -> grids {string.Join(", ", detector.Stages.Select(s => $"{s.OutputSize(b.ImageHeight)}x{s.OutputSize(b.ImageWidth)}"))}");
+        Print($"   network         {o.Method}, d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layer(s)");
+        Print($"   training        {t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {o.Seed}");
+        Print($"   images          {b.ImageHeight}x{b.ImageWidth}, device {o.Runtime.Device}{(options.Smoke ? " (--smoke size)" : string.Empty)}");
         Print($"   output          {options.EffectiveOutput}");
         Print();
     }

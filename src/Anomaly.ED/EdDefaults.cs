@@ -1,6 +1,6 @@
 namespace Anomaly.ED;
 
-/// <summary>The reference configuration of ED (Vzoooong/ED, main.py and trainer.py); every default of <see cref="EdOptions"/> comes from here.</summary>
+/// <summary>The reference configuration of ED (Vzoooong/ED, main.py and trainer.py); every default of <see cref="EdOptions"/> and its groups comes from here.</summary>
 public static class EdDefaults
 {
     /// <summary>The backbone: torchvision's wide_resnet50_2.</summary>
@@ -35,6 +35,9 @@ public static class EdDefaults
 
     /// <summary>Random seed (the reference's init_seeds(3407)).</summary>
     public const int Seed = 3407;
+
+    /// <summary>The compute device.</summary>
+    public const string Device = "cpu";
 
     /// <summary>Standard deviation of the Gaussian smoothing of anomaly maps, in pixels.</summary>
     public const double SmoothingSigma = 4.0;

@@ -1,8 +1,7 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Network;
-using Anomaly.ED.Runtime;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
 using Anomaly.ED.Weights;
@@ -14,7 +13,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED;
 
 /// <summary>
-/// An ED (or FOD) anomaly detector: learns from defect-free images (<see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>),
+/// An anomaly detector running one method (ED, FOD): learns from defect-free images (<see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>),
 /// then scores images and localises defects (<see cref="Predict(string, PredictOptions?)"/>), evaluates on labelled data,
 /// and saves to or loads from one model file. Build one with <see cref="EdDetectorBuilder"/> or <see cref="Load"/>.
 /// </summary>
@@ -25,76 +24,38 @@ namespace Anomaly.ED;
 /// </remarks>
 public sealed class EdDetector : IDisposable
 {
-    private readonly EdOptions options;
-    private readonly ResNetFeatureExtractor extractor;
-    private readonly EdLevelNetwork[] networks;
-    private readonly EdAnomalyScorer scorer;
-    private readonly AnomalyMapGenerator mapGenerator;
-    private readonly ImageTransform transform;
+    private readonly DetectorModel model;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger<EdDetector> logger;
     private readonly ReaderWriterLockSlim gate = new();
-    private BackboneRecord backbone;
-    private Calibration? calibration;
-    private bool fitted;
     private bool disposed;
 
-    internal EdDetector(EdOptions options, ResNetFeatureExtractor extractor, BackboneRecord backbone, ILoggerFactory? loggerFactory)
+    internal EdDetector(DetectorModel model, ILoggerFactory? loggerFactory)
     {
-        this.options = options;
-        this.extractor = extractor;
-        this.backbone = backbone;
+        this.model = model;
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<EdDetector>();
-        Device = extractor.Device;
-
-        networks = NewNetworks();
-        try
-        {
-            foreach (var network in networks)
-            {
-                network.to(Device);
-                network.eval();
-            }
-
-            scorer = new EdAnomalyScorer(networks, options.Score);
-            mapGenerator = new AnomalyMapGenerator(
-                options.ImageHeight,
-                options.ImageWidth,
-                options.SmoothingSigma > 0 ? new GaussianMapSmoother(options.SmoothingSigma) : null);
-            transform = new ImageTransform(TransformOptions(options));
-        }
-        catch
-        {
-            foreach (var network in networks)
-            {
-                network.Dispose();
-            }
-
-            throw;
-        }
     }
 
-    /// <summary>A copy of the options this detector was built with.</summary>
-    public EdOptions Options => options.Clone();
+    /// <summary>The method this detector runs.</summary>
+    public DetectorMethod Method => model.Options.Method;
+
+    /// <summary>A copy of the options this detector was built (or loaded) with.</summary>
+    public EdOptions Options => model.Options.Clone();
 
     /// <summary>Whether the detector has been fitted (or loaded from a fitted model) and can predict.</summary>
-    public bool IsFitted => fitted;
+    public bool IsFitted => model.IsFitted;
 
     /// <summary>The decision rule (threshold and optional score normalisation), or null when none is calibrated.</summary>
-    public Calibration? Calibration => calibration;
+    public Calibration? Calibration => model.Calibration;
 
-    /// <summary>The device the networks run on.</summary>
-    public Device Device { get; }
+    /// <summary>The device the detector runs on.</summary>
+    public Device Device => model.Device;
 
     /// <summary>The backbone stages the levels read, with their channels and strides.</summary>
-    public IReadOnlyList<FeatureStage> Stages => extractor.Stages;
+    public IReadOnlyList<FeatureStage> Stages => model.Extractor.Stages;
 
-    internal EdOptions OptionsSnapshot => options;
-
-    internal IReadOnlyList<EdLevelNetwork> Networks => networks;
-
-    internal ImageTransform Transform => transform;
+    internal DetectorModel Model => model;
 
     /// <summary>Learns the normal appearance from the normal images of <paramref name="trainingSet"/> (defective images are refused).</summary>
     /// <param name="trainingSet">Defect-free training images.</param>
@@ -117,25 +78,18 @@ public sealed class EdDetector : IDisposable
         if (trainingSet.DefectiveCount > 0)
         {
             throw new ArgumentException(
-                $"Training set '{trainingSet.Name}' holds {trainingSet.DefectiveCount} defective images (first: '{trainingSet.Items.First(i => i.IsDefective).ImagePath}'); ED learns from normal images only.",
+                $"Training set '{trainingSet.Name}' holds {trainingSet.DefectiveCount} defective images (first: '{trainingSet.Items.First(i => i.IsDefective).ImagePath}'); {Method} learns from normal images only.",
                 nameof(trainingSet));
         }
 
         Enter(write: true);
         try
         {
-            Log.TrainingStarted(logger, trainingSet.Count, options.Epochs, options.BatchSize);
-            var result = new EdTrainer(this, logger).Run(trainingSet, fit, progress, cancellationToken);
-            fitted = true;
-            return result;
+            Log.FitStarted(logger, Method, trainingSet.Count);
+            return model.Fit(trainingSet, fit, progress, logger, cancellationToken);
         }
         finally
         {
-            foreach (var network in networks)
-            {
-                network.eval();
-            }
-
             gate.ExitWriteLock();
         }
     }
@@ -146,7 +100,7 @@ public sealed class EdDetector : IDisposable
     /// <param name="progress">Receives a report after every optimisation step.</param>
     /// <param name="cancellationToken">Cancels training (see the other overload).</param>
     public TrainingResult Fit(string normalImagesFolder, EdFitOptions? fitOptions = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Fit(FolderDataset.Open(new FolderDatasetOptions { NormalDirectory = normalImagesFolder }, loggerFactory.CreateLogger<EdDetector>()), fitOptions, progress, cancellationToken);
+        Fit(FolderDataset.Open(new FolderDatasetOptions { NormalDirectory = normalImagesFolder }, logger), fitOptions, progress, cancellationToken);
 
     /// <summary>Scores one image file.</summary>
     /// <param name="imagePath">A PNG, BMP or JPEG file.</param>
@@ -192,34 +146,28 @@ public sealed class EdDetector : IDisposable
     }
 
     /// <summary>Scores already-normalised image tensors, (3, H, W) or (B, 3, H, W) at the model's input size.</summary>
-    /// <param name="images">Images transformed as the model expects (see <see cref="ImageTransform"/>).</param>
+    /// <param name="images">Images transformed as the model expects (resized to the input size, ImageNet-normalised).</param>
     /// <returns>One prediction per image.</returns>
     public IReadOnlyList<AnomalyPrediction> Predict(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
         var batch = images.ndim == 3 ? images.unsqueeze(0) : images;
-        if (batch.ndim != 4 || batch.shape[1] != 3 || batch.shape[2] != options.ImageHeight || batch.shape[3] != options.ImageWidth)
+        if (batch.ndim != 4 || batch.shape[1] != 3 || batch.shape[2] != model.Height || batch.shape[3] != model.Width)
         {
             throw new ArgumentException(
-                $"Image tensors must be (3, {options.ImageHeight}, {options.ImageWidth}) or (B, 3, {options.ImageHeight}, {options.ImageWidth}), got [{string.Join(", ", images.shape)}].",
+                $"Image tensors must be (3, {model.Height}, {model.Width}) or (B, 3, {model.Height}, {model.Width}), got [{string.Join(", ", images.shape)}].",
                 nameof(images));
         }
 
-        Enter(write: false);
-        try
+        return WithReadLock(() =>
         {
-            RequireFitted();
-            using var maps = ScoreBatch(batch);
+            using var maps = model.Score(batch);
             var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
             var scores = maps.ImageScores.cpu().data<float>().ToArray();
-            var pixels = options.ImageHeight * options.ImageWidth;
+            var pixels = model.Height * model.Width;
             return scores.Select((score, i) => MakePrediction(score, smoothed.AsSpan(i * pixels, pixels).ToArray(), null)).ToArray();
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
+        });
     }
 
     /// <summary>Scores every image of a labelled dataset and computes image and pixel metrics, overall and per defect type.</summary>
@@ -229,24 +177,18 @@ public sealed class EdDetector : IDisposable
     public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testSet);
-        Enter(write: false);
-        try
+        return WithReadLock(() =>
         {
-            RequireFitted();
-            var builder = new EvaluationReportBuilder(options.ImageHeight, options.ImageWidth);
+            var builder = new EvaluationReportBuilder(model.Height, model.Width);
             var done = 0;
-            foreach (var (item, score, combined, smoothed, mask) in ScoreDataset(testSet, withMasks: true, cancellationToken))
+            foreach (var scored in model.ScoreDataset(testSet, withMasks: true, logger, cancellationToken))
             {
-                builder.Add(new EvaluationSample(item.ImagePath, item.DefectType, item.IsDefective, score, combined, smoothed, mask));
+                builder.Add(new EvaluationSample(scored.Item.ImagePath, scored.Item.DefectType, scored.Item.IsDefective, scored.Score, scored.Combined, scored.Smoothed, scored.Mask));
                 progress?.Report(++done);
             }
 
             return builder.Build(cancellationToken);
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
+        });
     }
 
     /// <summary>Sets the decision threshold so that the given fraction of normal validation images is flagged, with score normalisation.</summary>
@@ -262,8 +204,10 @@ public sealed class EdDetector : IDisposable
             throw new ArgumentException($"Calibration set '{normalImages.Name}' must hold normal images only; it has {normalImages.DefectiveCount} defective images.", nameof(normalImages));
         }
 
-        var scores = WithReadLock(() => ImageScores(normalImages, cancellationToken));
-        return SetCalibrationLocked(ThresholdCalibration.FromNormalScores(scores, falsePositiveRate));
+        var scores = WithReadLock(() => model.ScoreDataset(normalImages, withMasks: false, logger, cancellationToken).Select(r => r.Score).ToArray());
+        var calibration = ThresholdCalibration.FromNormalScores(scores, falsePositiveRate);
+        SetCalibration(calibration);
+        return calibration;
     }
 
     /// <summary>Sets the decision threshold at the best F1 score on a labelled validation set, with score normalisation.</summary>
@@ -273,25 +217,25 @@ public sealed class EdDetector : IDisposable
     public Calibration CalibrateFromLabelled(ImageDataset validationSet, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(validationSet);
-        var (scores, labels) = WithReadLock(() =>
-        {
-            var results = ScoreDataset(validationSet, withMasks: false, cancellationToken).ToArray();
-            return (results.Select(r => r.Score).ToArray(), results.Select(r => r.Item.IsDefective).ToArray());
-        });
-        return SetCalibrationLocked(ThresholdCalibration.FromLabelledScores(scores, labels));
+        var results = WithReadLock(() => model.ScoreDataset(validationSet, withMasks: false, logger, cancellationToken).ToArray());
+        var calibration = ThresholdCalibration.FromLabelledScores(results.Select(r => r.Score).ToArray(), results.Select(r => r.Item.IsDefective).ToArray());
+        SetCalibration(calibration);
+        return calibration;
     }
 
     /// <summary>Sets or clears the decision rule.</summary>
     /// <param name="value">The calibration, or null to report raw scores without decisions.</param>
     public void SetCalibration(Calibration? value)
     {
-        if (gate.IsWriteLockHeld)
+        Enter(write: true);
+        try
         {
-            calibration = value;
-            return;
+            model.Calibration = value;
         }
-
-        SetCalibrationLocked(value);
+        finally
+        {
+            gate.ExitWriteLock();
+        }
     }
 
     /// <summary>Saves the detector to one model file, atomically (a temporary file, then a rename).</summary>
@@ -301,21 +245,16 @@ public sealed class EdDetector : IDisposable
     public void Save(string path, bool includeBackboneWeights = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Enter(write: false);
-        try
+        WithReadLock(() =>
         {
-            RequireFitted();
-            using var content = Content(includeBackboneWeights || !backbone.Pretrained, null);
+            using var content = model.ToContent(includeBackboneWeights || !model.Backbone.Pretrained, null);
             EdModelFile.Save(path, content);
             Log.ModelSaved(logger, path, content.BackboneState is not null);
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
+            return true;
+        });
     }
 
-    /// <summary>Loads a detector from a model file written by <see cref="Save"/>.</summary>
+    /// <summary>Loads a detector from a model file written by <see cref="Save"/> (by this or an earlier version of the library).</summary>
     /// <param name="path">The model file.</param>
     /// <param name="loadOptions">Where the backbone weights come from when the file does not embed them, the device and logging; null for the defaults.</param>
     /// <exception cref="ModelFileException">The file is not a model, has a newer format version, is truncated or tampered with, or the backbone weights differ from those it was trained with.</exception>
@@ -325,66 +264,19 @@ public sealed class EdDetector : IDisposable
         var load = loadOptions ?? new EdLoadOptions();
         using var content = EdModelFile.Load(path);
         var options = content.Options.Clone();
-        if (load.Device is not null)
-        {
-            options.Device = load.Device;
-        }
-
+        options.Runtime = new RuntimeOptions { Device = load.Device, AllowDownload = load.AllowDownload, WeightsCacheDirectory = load.WeightsCacheDirectory };
         if (load.BackboneWeightsPath is not null)
         {
-            options.BackboneWeightsPath = load.BackboneWeightsPath;
-            options.PretrainedCheckpoint = null;
+            options.Backbone.WeightsPath = load.BackboneWeightsPath;
+            options.Backbone.PretrainedCheckpoint = null;
         }
 
-        ResNetFeatureExtractor extractor;
-        if (content.BackboneState is not null)
-        {
-            extractor = ResNetFeatureExtractor.Create(options.Backbone, options.Levels);
-            extractor.Network.LoadStateDict(content.BackboneState);
-        }
-        else
-        {
-            if (options.BackboneWeightsPath is not null && !File.Exists(options.BackboneWeightsPath))
-            {
-                throw new ModelFileException(path, $"the backbone weights are not embedded and '{options.BackboneWeightsPath}' (recorded at training) does not exist; pass EdLoadOptions.BackboneWeightsPath.");
-            }
-
-            extractor = EdDetectorBuilder.CreateExtractor(options, load.AllowDownload, load.WeightsCacheDirectory, CancellationToken.None).GetAwaiter().GetResult().Extractor;
-        }
-
-        EdDetector? detector = null;
-        try
-        {
-            var fingerprint = BackboneFingerprint.Compute(extractor.Network);
-            if (fingerprint != content.Backbone.Fingerprint)
-            {
-                throw new ModelFileException(path, $"the backbone weights given ({content.Backbone.Architecture}, fingerprint {fingerprint[..12]}…) differ from those the model was trained with (fingerprint {content.Backbone.Fingerprint[..12]}…).");
-            }
-
-            extractor.to(DeviceName.ToDevice(options.Device));
-            detector = new EdDetector(options, extractor, content.Backbone, load.LoggerFactory);
-            detector.LoadLevels(content, path);
-            detector.calibration = content.Calibration;
-            detector.fitted = true;
-            Log.ModelLoaded(detector.logger, path);
-            return detector;
-        }
-        catch
-        {
-            if (detector is not null)
-            {
-                detector.Dispose();
-            }
-            else
-            {
-                extractor.Dispose();
-            }
-
-            throw;
-        }
+        var detector = new EdDetector(ModelComposer.Load(options, content, path), load.LoggerFactory);
+        Log.ModelLoaded(detector.logger, path, detector.Method);
+        return detector;
     }
 
-    /// <summary>Releases the backbone and the networks; waits for running predictions.</summary>
+    /// <summary>Releases the backbone and the method's state; waits for running predictions.</summary>
     public void Dispose()
     {
         if (disposed)
@@ -396,12 +288,7 @@ public sealed class EdDetector : IDisposable
         try
         {
             disposed = true;
-            foreach (var network in networks)
-            {
-                network.Dispose();
-            }
-
-            extractor.Dispose();
+            model.Dispose();
         }
         finally
         {
@@ -411,124 +298,18 @@ public sealed class EdDetector : IDisposable
         gate.Dispose();
     }
 
-    internal FeatureMaps Extract(Tensor images) => extractor.Extract(images.to(Device));
-
-    internal void MarkFitted() => fitted = true;
-
-    /// <summary>Resets every level network to its seeded initial parameters, so that each fit starts from the same point.</summary>
-    internal void ResetNetworks()
-    {
-        var fresh = NewNetworks();
-        try
-        {
-            for (var i = 0; i < networks.Length; i++)
-            {
-                networks[i].LoadStateDict(fresh[i].state_dict());
-
-                // Gradients left by an earlier fit would make a fresh Adam update parameters that a first run skips.
-                networks[i].zero_grad(set_to_none: true);
-            }
-        }
-        finally
-        {
-            foreach (var network in fresh)
-            {
-                network.Dispose();
-            }
-        }
-    }
-
-    internal double ValidationAuroc(ImageDataset validationSet, CancellationToken cancellationToken)
-    {
-        var results = ScoreDataset(validationSet, withMasks: false, cancellationToken).ToArray();
-        return BinaryMetrics.Auroc(results.Select(r => r.Score).ToArray(), results.Select(r => r.Item.IsDefective).ToArray());
-    }
-
-    internal float[] ImageScores(ImageDataset dataset, CancellationToken cancellationToken) =>
-        ScoreDataset(dataset, withMasks: false, cancellationToken).Select(r => r.Score).ToArray();
-
-    internal TrainingState RestoreCheckpoint(string checkpointPath, EdOptimizationStep step)
-    {
-        using var content = EdModelFile.Load(checkpointPath);
-        if (content.Training is null)
-        {
-            throw new ModelFileException(checkpointPath, "it is a model file, not a training checkpoint.");
-        }
-
-        if (content.Backbone.Fingerprint != backbone.Fingerprint || content.LevelStates.Count != networks.Length)
-        {
-            throw new ModelFileException(checkpointPath, "it was written for another backbone or level configuration than this detector's.");
-        }
-
-        LoadLevels(content, checkpointPath);
-        if (content.Training.OptimizerState is { } state)
-        {
-            step.LoadOptimizerState(state);
-        }
-
-        return content.Training;
-    }
-
-    internal void WriteCheckpoint(string checkpointPath, EdOptimizationStep step, TrainingState state)
-    {
-        using var content = Content(!backbone.Pretrained, state with { OptimizerState = step.SaveOptimizerState() });
-        EdModelFile.Save(checkpointPath, content);
-    }
-
-    // Seeded, so that a detector built or reset with the same options starts from the same parameters.
-    private EdLevelNetwork[] NewNetworks()
-    {
-        lock (TorchRandom.Gate)
-        {
-            random.manual_seed(options.Seed);
-            return extractor.Stages.Select(stage => new EdLevelNetwork(LevelOptions(options, stage))).ToArray();
-        }
-    }
-
-    private static EdLevelOptions LevelOptions(EdOptions options, FeatureStage stage)
-    {
-        var level = options.Variant == EdVariant.Fod ? new EdLevelOptions { Fusion = FusionKind.Difference, FeedForward = FeedForwardKind.Plain, Scale = AttentionScaleKind.Fixed } : new EdLevelOptions();
-        level.GridHeight = stage.OutputSize(options.ImageHeight);
-        level.GridWidth = stage.OutputSize(options.ImageWidth);
-        level.InputChannels = stage.Channels;
-        level.ModelDimension = options.ModelDimensions[options.Levels.IndexOf(stage.Name)];
-        level.Heads = options.Heads;
-        level.Layers = options.Layers;
-        level.FeedForwardScale = options.FeedForwardScale;
-        level.Dropout = options.Dropout;
-        level.WithIntra = options.WithIntra;
-        level.WithInter = options.WithInter;
-        level.RelativePositionBias = options.RelativePositionBias;
-        level.UseOutProjection = options.UseOutProjection;
-        return level;
-    }
-
-    private static ImageTransformOptions TransformOptions(EdOptions options) => options.KeepAspectRatio
-        ? new ImageTransformOptions
-        {
-            ResizeShortSide = Math.Min(options.ImageHeight, options.ImageWidth),
-            ResizeHeight = null,
-            ResizeWidth = null,
-            CropHeight = options.ImageHeight,
-            CropWidth = options.ImageWidth,
-        }
-        : new ImageTransformOptions { ResizeHeight = options.ImageHeight, ResizeWidth = options.ImageWidth };
-
     private IReadOnlyList<AnomalyPrediction> PredictDecoded(IReadOnlyList<(ImageBuffer Image, string? Path)> images, PredictOptions? predictOptions)
     {
         var predict = predictOptions ?? new PredictOptions();
         predict.Validate();
-        Enter(write: false);
-        try
+        return WithReadLock(() =>
         {
-            RequireFitted();
             var results = new List<AnomalyPrediction>(images.Count);
-            var pixels = options.ImageHeight * options.ImageWidth;
+            var pixels = model.Height * model.Width;
             foreach (var chunk in images.Chunk(predict.BatchSize))
             {
                 using var scope = NewDisposeScope();
-                var batch = stack(chunk.Select(c => transform.TransformImage(c.Image)).ToArray());
-                using var maps = ScoreBatch(batch);
+                using var maps = model.Score(stack(chunk.Select(c => model.Transform.TransformImage(c.Image)).ToArray()));
                 var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
                 var scores = maps.ImageScores.cpu().data<float>().ToArray();
                 for (var i = 0; i < chunk.Length; i++)
@@ -540,54 +321,13 @@ public sealed class EdDetector : IDisposable
             }
 
             return results;
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
-    }
-
-    private AnomalyMaps ScoreBatch(Tensor images)
-    {
-        using var scope = NewDisposeScope();
-        var features = Extract(images);
-        var grids = scorer.ScoreLevels(features);
-        var maps = mapGenerator.Generate(grids);
-        maps.Combined.MoveToOuterDisposeScope();
-        maps.Smoothed.MoveToOuterDisposeScope();
-        maps.ImageScores.MoveToOuterDisposeScope();
-        return maps;
-    }
-
-    private IEnumerable<(DatasetItem Item, float Score, float[] Combined, float[] Smoothed, bool[]? Mask)> ScoreDataset(ImageDataset dataset, bool withMasks, CancellationToken cancellationToken)
-    {
-        // One image per forward pass: the (B, H, L, L) attention maps make larger batches slower per image on CPU.
-        var loader = new DatasetLoader(transform, new DatasetLoaderOptions { BatchSize = 1 }, logger);
-        var pixels = options.ImageHeight * options.ImageWidth;
-        foreach (var batch in loader.ReadBatches(dataset.Items, cancellationToken))
-        {
-            float[] combined, smoothed, scores, masks;
-            using (batch)
-            using (var scope = NewDisposeScope())
-            using (var maps = ScoreBatch(batch.Images))
-            {
-                combined = maps.Combined.cpu().data<float>().ToArray();
-                smoothed = maps.Smoothed.cpu().data<float>().ToArray();
-                scores = maps.ImageScores.cpu().data<float>().ToArray();
-                masks = withMasks ? batch.Masks.cpu().data<float>().ToArray() : [];
-            }
-
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var mask = withMasks ? masks.AsSpan(i * pixels, pixels).ToArray().Select(v => v > 0.5f).ToArray() : null;
-                yield return (batch.Items[i], scores[i], combined.AsSpan(i * pixels, pixels).ToArray(), smoothed.AsSpan(i * pixels, pixels).ToArray(), mask);
-            }
-        }
+        });
     }
 
     private AnomalyPrediction MakePrediction(float score, float[] map, string? path, (int Height, int Width)? original = null)
     {
-        var anomalyMap = original is { } size ? ToOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(options.ImageHeight, options.ImageWidth, map);
+        var calibration = model.Calibration;
+        var anomalyMap = original is { } size ? model.MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(model.Height, model.Width, map);
         return new AnomalyPrediction(
             score,
             calibration?.Normalization is null ? null : calibration.Normalize(score),
@@ -596,73 +336,16 @@ public sealed class EdDetector : IDisposable
             path);
     }
 
-    // Undo the resize (and crop): the map is placed over the crop region of the resized image, the rest takes the
-    // map's minimum, and the canvas is resized bilinearly to the original size.
-    private AnomalyMap ToOriginalResolution(float[] map, int height, int width)
-    {
-        using var scope = NewDisposeScope();
-        var (resizedHeight, resizedWidth) = transform.GetResizedSize(height, width);
-        var crop = transform.GetCropBox(resizedHeight, resizedWidth);
-        var source = tensor(map, [options.ImageHeight, options.ImageWidth]);
-        var canvas = full([resizedHeight, resizedWidth], source.min().item<float>());
-        canvas[TensorIndex.Slice(crop.Top, crop.Top + crop.Height), TensorIndex.Slice(crop.Left, crop.Left + crop.Width)] = source;
-        var resized = nn.functional.interpolate(canvas.unsqueeze(0).unsqueeze(0), size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
-        return new AnomalyMap(height, width, resized.flatten().data<float>().ToArray());
-    }
-
-    private void LoadLevels(ModelFileContent content, string path)
-    {
-        if (content.LevelStates.Count != networks.Length)
-        {
-            throw new ModelFileException(path, $"it holds {content.LevelStates.Count} levels but the options describe {networks.Length}.");
-        }
-
-        for (var i = 0; i < networks.Length; i++)
-        {
-            try
-            {
-                networks[i].LoadStateDict(content.LevelStates[i]);
-                networks[i].SetReferenceFeatures(content.References[i]);
-            }
-            catch (Exception e) when (e is StateDictMismatchException or ArgumentException)
-            {
-                throw new ModelFileException(path, $"level {i} does not fit its configuration: {e.Message}", e);
-            }
-
-            networks[i].eval();
-        }
-    }
-
-    private ModelFileContent Content(bool embedBackbone, TrainingState? training)
-    {
-        var states = networks.Select(n => n.state_dict().ToDictionary(kv => kv.Key, kv => TensorCopies.DetachedCpuCopy(kv.Value))).ToList();
-        var references = networks.Select(n => n.GetReferenceFeatures()).ToList();
-        var backboneState = embedBackbone
-            ? extractor.Network.OrderedStateDict().ToDictionary(kv => kv.Key, kv => TensorCopies.DetachedCpuCopy(kv.Value))
-            : null;
-        return new ModelFileContent(options, calibration, backbone with { Embedded = embedBackbone }, states, references, backboneState, training);
-    }
-
-    private Calibration SetCalibrationLocked(Calibration? value)
-    {
-        Enter(write: true);
-        try
-        {
-            calibration = value;
-            return value!;
-        }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
-    }
-
     private T WithReadLock<T>(Func<T> action)
     {
         Enter(write: false);
         try
         {
-            RequireFitted();
+            if (!model.IsFitted)
+            {
+                throw new InvalidOperationException("The detector has not been fitted: call Fit with normal images, or Load a saved model.");
+            }
+
             return action();
         }
         finally
@@ -681,14 +364,6 @@ public sealed class EdDetector : IDisposable
         else
         {
             gate.EnterReadLock();
-        }
-    }
-
-    private void RequireFitted()
-    {
-        if (!fitted)
-        {
-            throw new InvalidOperationException("The detector has not been fitted: call Fit with normal images, or Load a saved model.");
         }
     }
 }

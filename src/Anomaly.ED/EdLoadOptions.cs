@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Anomaly.ED;
 
-/// <summary>Options of <see cref="EdDetector.Load"/>: where backbone weights come from when the model file does not embed them, the device and logging.</summary>
+/// <summary>Options of <see cref="EdDetector.Load"/>: the deployment settings a model file does not hold (device, weights source and cache, download permission) and logging.</summary>
 public sealed class EdLoadOptions
 {
-    /// <summary>A local safetensors file with the backbone weights; null to use the source recorded in the model (its file path or pretrained checkpoint).</summary>
+    /// <summary>A local safetensors file with the backbone weights; null to use the source recorded in the model (its file path or pretrained checkpoint) when the file does not embed them.</summary>
     public string? BackboneWeightsPath { get; set; }
 
     /// <summary>Whether a pretrained checkpoint recorded in the model may be downloaded when it is not in the cache.</summary>
@@ -15,8 +15,9 @@ public sealed class EdLoadOptions
     /// <summary>The pretrained-weights cache folder; null for the default.</summary>
     public string? WeightsCacheDirectory { get; set; }
 
-    /// <summary>The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); null keeps the one saved in the model.</summary>
-    public string? Device { get; set; }
+    /// <summary>The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); model files do not record one.</summary>
+    /// <value>The default value is <c>"cpu"</c>.</value>
+    public string Device { get; set; } = EdDefaults.Device;
 
     /// <summary>The logger factory; null for no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -38,67 +38,94 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
             }
         }
 
-        string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-        Check(BackboneCatalog.TryGet(o.Backbone, out _),
-            Fmt($"Backbone '{o.Backbone}' is unknown; known backbones: {string.Join(", ", BackboneCatalog.Names)}."));
-        Check(o.BackboneWeightsPath is null || File.Exists(o.BackboneWeightsPath),
-            Fmt($"BackboneWeightsPath '{o.BackboneWeightsPath}' does not exist."));
-        Check(o.BackboneWeightsPath is null || o.PretrainedCheckpoint is null,
-            "BackboneWeightsPath and PretrainedCheckpoint are both set; choose one source of backbone weights.");
-
-        if (o.PretrainedCheckpoint is not null)
+        if (o.Backbone is null || o.Network is null || o.Training is null || o.Runtime is null)
         {
-            if (PretrainedCatalog.TryGet(o.PretrainedCheckpoint, out var checkpoint))
+            f.Add("Backbone, Network, Training and Runtime must not be null.");
+            return f;
+        }
+
+        Check(Enum.IsDefined(o.Method), Fmt($"Method = {o.Method} is not a known method ({string.Join(", ", Enum.GetNames<DetectorMethod>())})."));
+        CheckBackbone(o.Backbone, Check);
+        if (o.Method is DetectorMethod.Ed or DetectorMethod.Fod)
+        {
+            CheckNetwork(o.Network, o.Backbone.Levels?.Count ?? 0, Check);
+            CheckTraining(o.Training, Check);
+        }
+
+        Check(o.SmoothingSigma >= 0 && double.IsFinite(o.SmoothingSigma), Fmt($"SmoothingSigma = {o.SmoothingSigma} must be finite and not negative."));
+        Check(DeviceName.TryParse(o.Runtime.Device, out _), Fmt($"Runtime.Device '{o.Runtime.Device}' is not 'cpu', 'cuda' or 'cuda:N'."));
+        return f;
+    }
+
+    private static void CheckBackbone(BackboneOptions b, Action<bool, string> check)
+    {
+        check(BackboneCatalog.TryGet(b.Name, out _),
+            Fmt($"Backbone.Name '{b.Name}' is unknown; known backbones: {string.Join(", ", BackboneCatalog.Names)}."));
+        check(b.WeightsPath is null || File.Exists(b.WeightsPath),
+            Fmt($"Backbone.WeightsPath '{b.WeightsPath}' does not exist."));
+        check(b.WeightsPath is null || b.PretrainedCheckpoint is null,
+            "Backbone.WeightsPath and Backbone.PretrainedCheckpoint are both set; choose one source of backbone weights.");
+
+        if (b.PretrainedCheckpoint is not null)
+        {
+            if (PretrainedCatalog.TryGet(b.PretrainedCheckpoint, out var checkpoint))
             {
-                Check(string.Equals(checkpoint.Architecture, o.Backbone, StringComparison.OrdinalIgnoreCase),
-                    Fmt($"PretrainedCheckpoint '{o.PretrainedCheckpoint}' holds {checkpoint.Architecture} weights but Backbone is '{o.Backbone}'."));
+                check(string.Equals(checkpoint.Architecture, b.Name, StringComparison.OrdinalIgnoreCase),
+                    Fmt($"Backbone.PretrainedCheckpoint '{b.PretrainedCheckpoint}' holds {checkpoint.Architecture} weights but Backbone.Name is '{b.Name}'."));
             }
             else
             {
-                Check(File.Exists(o.PretrainedCheckpoint),
-                    Fmt($"PretrainedCheckpoint '{o.PretrainedCheckpoint}' is neither a known checkpoint ({string.Join(", ", PretrainedCatalog.Names)}) nor an existing file."));
+                check(File.Exists(b.PretrainedCheckpoint),
+                    Fmt($"Backbone.PretrainedCheckpoint '{b.PretrainedCheckpoint}' is neither a known checkpoint ({string.Join(", ", PretrainedCatalog.Names)}) nor an existing file."));
             }
         }
 
-        Check(o.BackboneWeightsPath is not null || o.PretrainedCheckpoint is not null || o.AllowUntrainedBackbone,
-            "No backbone weights: set BackboneWeightsPath, PretrainedCheckpoint, or AllowUntrainedBackbone = true (untrained weights detect defects poorly).");
+        check(b.WeightsPath is not null || b.PretrainedCheckpoint is not null || b.AllowUntrained,
+            "No backbone weights: set Backbone.WeightsPath, Backbone.PretrainedCheckpoint, or Backbone.AllowUntrained = true (untrained weights detect defects poorly).");
 
-        var levels = o.Levels ?? [];
-        Check(levels.Count > 0, "Levels is empty; at least one backbone stage (e.g. 'layer2') is needed.");
-        Check(levels.Distinct(StringComparer.Ordinal).Count() == levels.Count, Fmt($"Levels [{string.Join(", ", levels)}] has duplicates."));
+        var levels = b.Levels ?? [];
+        check(levels.Count > 0, "Backbone.Levels is empty; at least one backbone stage (e.g. 'layer2') is needed.");
+        check(levels.Distinct(StringComparer.Ordinal).Count() == levels.Count, Fmt($"Backbone.Levels [{string.Join(", ", levels)}] has duplicates."));
         foreach (var level in levels)
         {
-            Check(level is "layer1" or "layer2" or "layer3" or "layer4", Fmt($"Levels entry '{level}' is not a backbone stage (layer1 to layer4)."));
+            check(level is "layer1" or "layer2" or "layer3" or "layer4", Fmt($"Backbone.Levels entry '{level}' is not a backbone stage (layer1 to layer4)."));
         }
 
-        var dims = o.ModelDimensions ?? [];
-        Check(dims.Count == levels.Count, Fmt($"ModelDimensions has {dims.Count} entries but Levels has {levels.Count}; give one d_model per level."));
+        check(b.ImageHeight >= 32, Fmt($"Backbone.ImageHeight = {b.ImageHeight} must be at least 32 pixels."));
+        check(b.ImageWidth >= 32, Fmt($"Backbone.ImageWidth = {b.ImageWidth} must be at least 32 pixels."));
+    }
+
+    private static void CheckNetwork(EdNetworkOptions n, int levels, Action<bool, string> check)
+    {
+        var dims = n.ModelDimensions ?? [];
+        check(dims.Count == levels, Fmt($"Network.ModelDimensions has {dims.Count} entries but Backbone.Levels has {levels}; give one d_model per level."));
         foreach (var d in dims)
         {
-            Check(d > 0 && d % 4 == 0, Fmt($"ModelDimensions entry {d} must be a positive multiple of 4 (2-D sine/cosine positional table)."));
-            Check(o.Heads <= 0 || d % o.Heads == 0, Fmt($"ModelDimensions entry {d} is not divisible by Heads = {o.Heads}."));
+            check(d > 0 && d % 4 == 0, Fmt($"Network.ModelDimensions entry {d} must be a positive multiple of 4 (2-D sine/cosine positional table)."));
+            check(n.Heads <= 0 || d % n.Heads == 0, Fmt($"Network.ModelDimensions entry {d} is not divisible by Network.Heads = {n.Heads}."));
         }
 
-        Check(o.ImageHeight >= 32, Fmt($"ImageHeight = {o.ImageHeight} must be at least 32 pixels."));
-        Check(o.ImageWidth >= 32, Fmt($"ImageWidth = {o.ImageWidth} must be at least 32 pixels."));
-        Check(o.Heads > 0, Fmt($"Heads = {o.Heads} must be positive."));
-        Check(o.Layers > 0, Fmt($"Layers = {o.Layers} must be positive."));
-        Check(o.FeedForwardScale > 0, Fmt($"FeedForwardScale = {o.FeedForwardScale} must be positive."));
-        Check(o.Dropout >= 0 && o.Dropout < 1, Fmt($"Dropout = {o.Dropout} must lie in [0, 1)."));
-        Check(o.WithIntra || o.WithInter || o.Score == AnomalyScoreKind.Reconstruction,
-            Fmt($"Score = {o.Score} needs a correlation branch, but WithIntra and WithInter are both false."));
-        Check(o.Score != AnomalyScoreKind.ReconstructionTimesInter || o.WithInter,
-            "Score = ReconstructionTimesInter needs WithInter = true.");
-        Check(o.Score != AnomalyScoreKind.ReconstructionTimesIntra || o.WithIntra,
-            "Score = ReconstructionTimesIntra needs WithIntra = true.");
-        Check(o.SmoothingSigma >= 0 && double.IsFinite(o.SmoothingSigma), Fmt($"SmoothingSigma = {o.SmoothingSigma} must be finite and not negative."));
-        Check(o.Epochs > 0, Fmt($"Epochs = {o.Epochs} must be positive."));
-        Check(o.BatchSize > 0, Fmt($"BatchSize = {o.BatchSize} must be positive."));
-        Check(o.LearningRate > 0 && double.IsFinite(o.LearningRate), Fmt($"LearningRate = {o.LearningRate} must be positive and finite."));
-        Check(double.IsFinite(o.Lambda1) && o.Lambda1 >= 0, Fmt($"Lambda1 = {o.Lambda1} must be finite and not negative."));
-        Check(double.IsFinite(o.Lambda2) && o.Lambda2 >= 0, Fmt($"Lambda2 = {o.Lambda2} must be finite and not negative."));
-        Check(DeviceName.TryParse(o.Device, out _), Fmt($"Device '{o.Device}' is not 'cpu', 'cuda' or 'cuda:N'."));
-        return f;
+        check(n.Heads > 0, Fmt($"Network.Heads = {n.Heads} must be positive."));
+        check(n.Layers > 0, Fmt($"Network.Layers = {n.Layers} must be positive."));
+        check(n.FeedForwardScale > 0, Fmt($"Network.FeedForwardScale = {n.FeedForwardScale} must be positive."));
+        check(n.Dropout >= 0 && n.Dropout < 1, Fmt($"Network.Dropout = {n.Dropout} must lie in [0, 1)."));
+        check(n.WithIntra || n.WithInter || n.Score == AnomalyScoreKind.Reconstruction,
+            Fmt($"Network.Score = {n.Score} needs a correlation branch, but Network.WithIntra and Network.WithInter are both false."));
+        check(n.Score != AnomalyScoreKind.ReconstructionTimesInter || n.WithInter,
+            "Network.Score = ReconstructionTimesInter needs Network.WithInter = true.");
+        check(n.Score != AnomalyScoreKind.ReconstructionTimesIntra || n.WithIntra,
+            "Network.Score = ReconstructionTimesIntra needs Network.WithIntra = true.");
     }
+
+    private static void CheckTraining(TrainingOptions t, Action<bool, string> check)
+    {
+        check(t.Epochs > 0, Fmt($"Training.Epochs = {t.Epochs} must be positive."));
+        check(t.BatchSize > 0, Fmt($"Training.BatchSize = {t.BatchSize} must be positive."));
+        check(t.LearningRate > 0 && double.IsFinite(t.LearningRate), Fmt($"Training.LearningRate = {t.LearningRate} must be positive and finite."));
+        check(double.IsFinite(t.Lambda1) && t.Lambda1 >= 0, Fmt($"Training.Lambda1 = {t.Lambda1} must be finite and not negative."));
+        check(double.IsFinite(t.Lambda2) && t.Lambda2 >= 0, Fmt($"Training.Lambda2 = {t.Lambda2} must be finite and not negative."));
+        check(Enum.IsDefined(t.StepMode), Fmt($"Training.StepMode = {t.StepMode} is not a known step mode."));
+    }
+
+    private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -5,8 +5,11 @@ namespace Anomaly.ED;
 /// <summary>Log messages of the detector and its training (event ids 1000-1099).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1001, EventName = "DetectorBuilt", Level = LogLevel.Information, Message = "Built an {Variant} detector: backbone {Backbone} ({WeightsSource}), levels {Levels}, input {Height}x{Width}, device {Device}")]
-    public static partial void DetectorBuilt(ILogger logger, EdVariant variant, string backbone, string weightsSource, string levels, int height, int width, string device);
+    [LoggerMessage(EventId = 1001, EventName = "DetectorBuilt", Level = LogLevel.Information, Message = "Built a {Method} detector: backbone {Backbone} ({WeightsSource}), levels {Levels}, input {Height}x{Width}, device {Device}")]
+    public static partial void DetectorBuilt(ILogger logger, DetectorMethod method, string backbone, string weightsSource, string levels, int height, int width, string device);
+
+    [LoggerMessage(EventId = 1003, EventName = "FitStarted", Level = LogLevel.Information, Message = "Fitting the {Method} detector on {Images} normal images")]
+    public static partial void FitStarted(ILogger logger, DetectorMethod method, int images);
 
     [LoggerMessage(EventId = 1002, EventName = "UntrainedBackbone", Level = LogLevel.Warning, Message = "The backbone {Backbone} runs with untrained (random) weights: anomaly detection will be far less accurate than with ImageNet weights")]
     public static partial void UntrainedBackbone(ILogger logger, string backbone);
@@ -35,6 +38,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1020, EventName = "ModelSaved", Level = LogLevel.Information, Message = "Saved the model to '{Path}' (backbone weights embedded: {Embedded})")]
     public static partial void ModelSaved(ILogger logger, string path, bool embedded);
 
-    [LoggerMessage(EventId = 1021, EventName = "ModelLoaded", Level = LogLevel.Information, Message = "Loaded the model '{Path}'")]
-    public static partial void ModelLoaded(ILogger logger, string path);
+    [LoggerMessage(EventId = 1021, EventName = "ModelLoaded", Level = LogLevel.Information, Message = "Loaded the {Method} model '{Path}'")]
+    public static partial void ModelLoaded(ILogger logger, string path, DetectorMethod method);
 }

@@ -4,7 +4,7 @@ public sealed class EdOptionsValidatorTests
 {
     private static string[] Failures(Action<EdOptions> change)
     {
-        var options = new EdOptions { AllowUntrainedBackbone = true };
+        var options = new EdOptions { Backbone = new BackboneOptions { AllowUntrained = true } };
         change(options);
         var result = new EdOptionsValidator().Validate(null, options);
         return result.Failed ? result.Failures!.ToArray() : [];
@@ -16,20 +16,20 @@ public sealed class EdOptionsValidatorTests
     [Fact]
     public void PretrainedCheckpointMustExistAndMatchTheBackbone()
     {
-        Failures(o => o.PretrainedCheckpoint = "resnet18.tv_in1k").Should().ContainSingle()
-            .Which.Should().Contain("holds resnet18 weights but Backbone is 'wide_resnet50_2'");
-        Failures(o => o.PretrainedCheckpoint = "no-such-checkpoint").Should().ContainSingle()
+        Failures(o => o.Backbone.PretrainedCheckpoint = "resnet18.tv_in1k").Should().ContainSingle()
+            .Which.Should().Contain("holds resnet18 weights but Backbone.Name is 'wide_resnet50_2'");
+        Failures(o => o.Backbone.PretrainedCheckpoint = "no-such-checkpoint").Should().ContainSingle()
             .Which.Should().Contain("neither a known checkpoint");
-        Failures(o => o.PretrainedCheckpoint = "wide_resnet50_2.tv_in1k").Should().BeEmpty();
+        Failures(o => o.Backbone.PretrainedCheckpoint = "wide_resnet50_2.tv_in1k").Should().BeEmpty();
     }
 
     [Fact]
     public void CrossFieldRulesNameBothOptions()
     {
-        Failures(o => (o.WithInter, o.Score) = (false, AnomalyScoreKind.ReconstructionTimesInter)).Should()
-            .Contain(f => f.Contains("ReconstructionTimesInter needs WithInter"));
-        Failures(o => (o.Heads, o.ModelDimensions) = (6, [256, 512])).Should()
-            .Contain(f => f.Contains("256 is not divisible by Heads = 6"));
-        Failures(o => o.AllowUntrainedBackbone = false).Should().ContainSingle().Which.Should().Contain("No backbone weights");
+        Failures(o => (o.Network.WithInter, o.Network.Score) = (false, AnomalyScoreKind.ReconstructionTimesInter)).Should()
+            .Contain(f => f.Contains("ReconstructionTimesInter needs Network.WithInter"));
+        Failures(o => (o.Network.Heads, o.Network.ModelDimensions) = (6, [256, 512])).Should()
+            .Contain(f => f.Contains("256 is not divisible by Network.Heads = 6"));
+        Failures(o => o.Backbone.AllowUntrained = false).Should().ContainSingle().Which.Should().Contain("No backbone weights");
     }
 }

@@ -30,4 +30,8 @@ public interface IFeatureExtractor : IDisposable
     /// <param name="images">A float32 batch (B, 3, H, W), normalised as the weights expect; moved to <see cref="Device"/> if needed.</param>
     /// <returns>One (B, C, H/stride, W/stride) map per stage, in the caller's dispose scope.</returns>
     FeatureMaps Extract(Tensor images);
+
+    /// <summary>The weights with their PyTorch names in a fixed order, to fingerprint or save them; the tensors belong to the extractor.</summary>
+    /// <returns>The named weight tensors.</returns>
+    IReadOnlyList<KeyValuePair<string, Tensor>> NamedWeights();
 }

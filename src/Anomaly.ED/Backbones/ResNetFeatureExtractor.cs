@@ -162,6 +162,9 @@ public sealed class ResNetFeatureExtractor : IFeatureExtractor
     }
 
     /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedWeights() => Network.OrderedStateDict();
+
+    /// <inheritdoc/>
     public FeatureMaps Extract(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);

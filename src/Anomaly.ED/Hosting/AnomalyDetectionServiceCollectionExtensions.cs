@@ -148,16 +148,16 @@ public static class AnomalyDetectionServiceCollectionExtensions
     // The binder appends configured items to a list that already holds defaults; a list in configuration means that list.
     private static void ReplaceBoundLists(IConfigurationSection section, EdOptions options)
     {
-        var levels = section.GetSection(nameof(EdOptions.Levels));
+        var levels = section.GetSection($"{nameof(EdOptions.Backbone)}:{nameof(BackboneOptions.Levels)}");
         if (levels.Exists())
         {
-            options.Levels = levels.Get<List<string>>() ?? [];
+            options.Backbone.Levels = levels.Get<List<string>>() ?? [];
         }
 
-        var dimensions = section.GetSection(nameof(EdOptions.ModelDimensions));
+        var dimensions = section.GetSection($"{nameof(EdOptions.Network)}:{nameof(EdNetworkOptions.ModelDimensions)}");
         if (dimensions.Exists())
         {
-            options.ModelDimensions = dimensions.Get<List<int>>() ?? [];
+            options.Network.ModelDimensions = dimensions.Get<List<int>>() ?? [];
         }
     }
 }

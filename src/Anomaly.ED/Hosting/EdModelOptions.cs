@@ -19,7 +19,7 @@ public sealed class EdModelOptions
     /// <summary>The pretrained-weights cache folder; null for the default.</summary>
     public string? WeightsCacheDirectory { get; set; }
 
-    /// <summary>The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); null keeps the one saved in the model.</summary>
+    /// <summary>The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); null for <c>"cpu"</c> (model files do not record a device).</summary>
     public string? Device { get; set; }
 
     /// <summary>The options of <see cref="EdDetector.Load"/> these settings describe, logging to <paramref name="loggerFactory"/>.</summary>
@@ -28,7 +28,7 @@ public sealed class EdModelOptions
         BackboneWeightsPath = BackboneWeightsPath,
         AllowDownload = AllowDownload,
         WeightsCacheDirectory = WeightsCacheDirectory,
-        Device = Device,
+        Device = Device ?? EdDefaults.Device,
         LoggerFactory = loggerFactory,
     };
 }

@@ -11,34 +11,38 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Training;
 
 /// <summary>
-/// The training run behind <see cref="EdDetector.Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>:
-/// reference features in one streaming pass (which also fills the token cache), then the reference trainer's epochs of
+/// The ED/FOD training run: reference features in one streaming pass (which also fills the token cache), then the reference trainer's epochs of
 /// minimax steps, with validation, weight selection, checkpoints and restoration on cancellation.
 /// </summary>
 internal sealed class EdTrainer
 {
-    private readonly EdDetector detector;
-    private readonly EdOptions options;
+    private readonly EdTrainingSetup setup;
+    private readonly TrainingOptions options;
+    private readonly int seed;
     private readonly ILogger logger;
 
-    public EdTrainer(EdDetector detector, ILogger logger)
+    public EdTrainer(EdTrainingSetup setup, ILogger logger)
     {
-        this.detector = detector;
-        options = detector.OptionsSnapshot;
+        this.setup = setup;
+        options = setup.Options.Training;
+        seed = setup.Options.Seed;
         this.logger = logger;
     }
 
+    /// <summary>Whether the networks hold a complete state of this run (an epoch finished or a checkpoint was restored), also after a failed run.</summary>
+    public bool HoldsCompleteState { get; private set; }
+
     /// <summary>Trains; on cancellation or any failure the networks go back to their last complete state (the state before the call when no epoch completed).</summary>
-    public TrainingResult Run(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    public TrainingOutcome Run(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        using var recovery = new RecoveryPoint(ModelSnapshot.Take(detector.Networks));
+        using var recovery = new RecoveryPoint(ModelSnapshot.Take(setup.Networks));
         try
         {
             return Train(trainingSet, fit, progress, recovery, cancellationToken);
         }
         catch (Exception e)
         {
-            recovery.Current.Restore(detector.Networks);
+            recovery.Current.Restore(setup.Networks);
             if (e is OperationCanceledException)
             {
                 Log.Cancelled(logger);
@@ -48,36 +52,37 @@ internal sealed class EdTrainer
         }
     }
 
-    private TrainingResult Train(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, RecoveryPoint recovery, CancellationToken cancellationToken)
+    private TrainingOutcome Train(ImageDataset trainingSet, EdFitOptions fit, IProgress<TrainingProgress>? progress, RecoveryPoint recovery, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var networks = detector.Networks;
+        var networks = setup.Networks;
         ImageDataset training = trainingSet;
         ImageDataset? heldOut = null;
         if (fit.ValidationFraction > 0)
         {
-            var split = trainingSet.HoldOutNormals(fit.ValidationFraction, options.Seed);
+            var split = trainingSet.HoldOutNormals(fit.ValidationFraction, seed);
             (training, heldOut) = (split.Training, split.Validation);
         }
 
         var items = training.Items.ToArray();
-        detector.ResetNetworks();
+        Log.TrainingStarted(logger, items.Length, options.Epochs, options.BatchSize);
+        setup.ResetNetworks();
         var loader = new DatasetLoader(
-            detector.Transform,
+            setup.Transform,
             new DatasetLoaderOptions { BatchSize = options.BatchSize, MaxDegreeOfParallelism = fit.DecodeParallelism },
             logger);
 
-        using var cache = TokenCache.TryCreate(items.Length, detector.Stages, options.ImageHeight, options.ImageWidth, fit.FeatureCacheMegabytes, detector.Device);
+        using var cache = TokenCache.TryCreate(items.Length, setup.Extractor.Stages, setup.Options.Backbone.ImageHeight, setup.Options.Backbone.ImageWidth, fit.FeatureCacheMegabytes, setup.Extractor.Device);
         ComputeReferences(items, loader, cache, cancellationToken);
 
         Log.ReferencesComputed(logger, items.Length, networks.Count, cache is not null);
 
         lock (TorchRandom.Gate)
         {
-            random.manual_seed(options.Seed);
+            random.manual_seed(seed);
         }
 
-        var shuffler = new Random(options.Seed);
+        var shuffler = new Random(seed);
         using var step = new EdOptimizationStep(networks, new EdOptimizationOptions
         {
             LearningRate = options.LearningRate,
@@ -90,11 +95,11 @@ internal sealed class EdTrainer
         var best = (Metric: double.NaN, Epoch: 0, Snapshot: (ModelSnapshot?)null);
         if (fit.CheckpointPath is not null && File.Exists(fit.CheckpointPath))
         {
-            var state = detector.RestoreCheckpoint(fit.CheckpointPath, step);
+            var state = setup.RestoreCheckpoint(fit.CheckpointPath, step);
             startEpoch = state.EpochsCompleted;
             best = (state.BestMetric ?? double.NaN, state.BestEpoch, null);
             recovery.Replace(ModelSnapshot.Take(networks));
-            detector.MarkFitted();
+            HoldsCompleteState = true;
             Log.Resumed(logger, fit.CheckpointPath, startEpoch);
         }
 
@@ -149,7 +154,7 @@ internal sealed class EdTrainer
                 }
 
                 metric = fit.ValidationSet is not null
-                    ? detector.ValidationAuroc(fit.ValidationSet, cancellationToken)
+                    ? ValidationAuroc(fit.ValidationSet, cancellationToken)
                     : HeldOutLoss(heldOut!, loader, cancellationToken);
                 history.Add(metric.Value);
                 var improved = double.IsNaN(best.Metric) || (higherIsBetter ? metric > best.Metric : metric < best.Metric);
@@ -161,7 +166,7 @@ internal sealed class EdTrainer
             }
 
             recovery.Replace(ModelSnapshot.Take(networks));
-            detector.MarkFitted();
+            HoldsCompleteState = true;
             Log.EpochCompleted(logger, epoch + 1, options.Epochs, epochLosses.Sum(l => l.Reconstruction), epochWatch.Elapsed.TotalSeconds);
             if (metric is { } value)
             {
@@ -170,7 +175,9 @@ internal sealed class EdTrainer
 
             if (fit.CheckpointPath is not null)
             {
-                detector.WriteCheckpoint(fit.CheckpointPath, step, new TrainingState(epoch + 1, options.Epochs, null, double.IsNaN(best.Metric) ? null : best.Metric, best.Epoch));
+                var state = new TrainingState(epoch + 1, options.Epochs, step.SaveOptimizerState(), double.IsNaN(best.Metric) ? null : best.Metric, best.Epoch);
+                using var checkpoint = setup.CheckpointContent(state);
+                EdModelFile.Save(fit.CheckpointPath, checkpoint);
             }
         }
 
@@ -191,18 +198,28 @@ internal sealed class EdTrainer
             network.eval();
         }
 
+        Calibration? calibration = null;
         if (fit.CalibrationFalsePositiveRate is { } fpr && heldOut is not null)
         {
-            var scores = detector.ImageScores(heldOut, cancellationToken);
-            detector.SetCalibration(ThresholdCalibration.FromNormalScores(scores, fpr));
+            calibration = ThresholdCalibration.FromNormalScores(setup.ScoreImages(heldOut, cancellationToken).Scores, fpr);
         }
 
-        return new TrainingResult(options.Epochs, fit.Selection, selectedEpoch, metricName, history, epochLosses, watch.Elapsed, cache is not null);
+        return new TrainingOutcome(
+            new TrainingResult(options.Epochs, fit.Selection, selectedEpoch, metricName, history, epochLosses, watch.Elapsed, cache is not null),
+            calibration);
     }
+
+    private double ValidationAuroc(ImageDataset validationSet, CancellationToken cancellationToken)
+    {
+        var (scores, defective) = setup.ScoreImages(validationSet, cancellationToken);
+        return BinaryMetrics.Auroc(scores, defective);
+    }
+
+    private FeatureMaps Extract(Tensor images) => setup.Extractor.Extract(images.to(setup.Extractor.Device));
 
     private void ComputeReferences(DatasetItem[] items, DatasetLoader loader, TokenCache? cache, CancellationToken cancellationToken)
     {
-        var networks = detector.Networks;
+        var networks = setup.Networks;
         var accumulators = networks.Select(_ => new ReferenceFeatures()).ToArray();
         try
         {
@@ -212,7 +229,7 @@ internal sealed class EdTrainer
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
-                    var features = detector.Extract(batch.Images);
+                    var features = Extract(batch.Images);
                     for (var level = 0; level < networks.Count; level++)
                     {
                         accumulators[level].Add(features[level]);
@@ -240,7 +257,7 @@ internal sealed class EdTrainer
 
     private Tensor[] TokensFromImages(IEnumerable<DatasetItem> batchItems, DatasetLoader loader, CancellationToken cancellationToken)
     {
-        var perLevel = new List<Tensor>[detector.Networks.Count];
+        var perLevel = new List<Tensor>[setup.Networks.Count];
         for (var level = 0; level < perLevel.Length; level++)
         {
             perLevel[level] = [];
@@ -250,7 +267,7 @@ internal sealed class EdTrainer
         {
             using (batch)
             {
-                var features = detector.Extract(batch.Images);
+                var features = Extract(batch.Images);
                 for (var level = 0; level < perLevel.Length; level++)
                 {
                     perLevel[level].Add(FeatureTokens.FromFeatureMap(features[level]));
@@ -263,7 +280,7 @@ internal sealed class EdTrainer
 
     private double HeldOutLoss(ImageDataset heldOut, DatasetLoader loader, CancellationToken cancellationToken)
     {
-        var networks = detector.Networks;
+        var networks = setup.Networks;
         foreach (var network in networks)
         {
             network.eval();
@@ -277,7 +294,7 @@ internal sealed class EdTrainer
             using (batch)
             using (var scope = NewDisposeScope())
             {
-                var features = detector.Extract(batch.Images);
+                var features = Extract(batch.Images);
                 for (var level = 0; level < networks.Count; level++)
                 {
                     var tokens = FeatureTokens.FromFeatureMap(features[level]);

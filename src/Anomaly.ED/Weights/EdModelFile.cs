@@ -10,16 +10,17 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Weights;
 
 /// <summary>
-/// The versioned model file: one safetensors file whose metadata holds the options, calibration, backbone identity and
-/// a content hash, and whose tensors are the level networks, their reference features and, optionally, the backbone.
+/// The versioned model file: one safetensors file whose metadata holds the method, the options that define the model,
+/// the calibration, the backbone identity and a content hash, and whose tensors are the method's state (named by the
+/// method) and, optionally, the backbone.
 /// </summary>
+/// <remarks>Version 1 files (flat options, ED/FOD only) are read and converted on load.</remarks>
 /// <remarks>Safetensors cannot run code when read. Files are written atomically by <see cref="SafetensorsWriter"/>.</remarks>
 internal static class EdModelFile
 {
     public const string Format = "anomaly-ed-model";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
-    private const string LevelPrefix = "levels.";
     private const string BackbonePrefix = "backbone.";
     private const string OptimizerTensor = "training.optimizer";
 
@@ -31,17 +32,7 @@ internal static class EdModelFile
 
     public static void Save(string path, ModelFileContent content)
     {
-        var tensors = new List<KeyValuePair<string, Tensor>>();
-        for (var level = 0; level < content.LevelStates.Count; level++)
-        {
-            foreach (var (name, tensor) in content.LevelStates[level])
-            {
-                tensors.Add(new($"{LevelPrefix}{level}.network.{name}", tensor));
-            }
-
-            tensors.Add(new($"{LevelPrefix}{level}.reference_features", content.References[level]));
-        }
-
+        var tensors = content.State.ToList();
         if (content.BackboneState is not null)
         {
             tensors.AddRange(content.BackboneState.Select(kv => new KeyValuePair<string, Tensor>(BackbonePrefix + kv.Key, kv.Value)));
@@ -58,9 +49,9 @@ internal static class EdModelFile
             ["format"] = Format,
             ["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
             ["library_version"] = typeof(EdModelFile).Assembly.GetName().Version?.ToString() ?? "unknown",
+            ["method"] = content.Options.Method.ToString(),
             ["options"] = JsonSerializer.Serialize(content.Options, Json),
             ["backbone"] = JsonSerializer.Serialize(content.Backbone, Json),
-            ["levels"] = content.LevelStates.Count.ToString(CultureInfo.InvariantCulture),
         };
         if (content.Calibration is not null)
         {
@@ -122,24 +113,20 @@ internal static class EdModelFile
 
             try
             {
-                var options = Deserialize<EdOptions>(metadata, "options", path);
+                var options = version == 1
+                    ? ModelFileV1Options.Read(metadata.GetValueOrDefault("options") ?? throw new ModelFileException(path, "metadata 'options' is missing."), Json)
+                    : Deserialize<EdOptions>(metadata, "options", path);
+                if (version > 1 && metadata.GetValueOrDefault("method") != options.Method.ToString())
+                {
+                    throw new ModelFileException(path, $"its metadata names method '{metadata.GetValueOrDefault("method")}' but its options describe {options.Method}.");
+                }
+
                 var backbone = Deserialize<BackboneRecord>(metadata, "backbone", path);
                 var calibration = metadata.ContainsKey("calibration") ? Deserialize<Calibration>(metadata, "calibration", path) : null;
                 var training = metadata.ContainsKey("training") ? Deserialize<TrainingState>(metadata, "training", path) : null;
-                var levels = int.Parse(metadata["levels"], CultureInfo.InvariantCulture);
 
-                var states = new List<Dictionary<string, Tensor>>();
-                var references = new List<Tensor>();
-                for (var level = 0; level < levels; level++)
-                {
-                    var prefix = $"{LevelPrefix}{level}.network.";
-                    states.Add(all.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
-                        .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value.MoveToOuterDisposeScope()));
-                    var referenceName = $"{LevelPrefix}{level}.reference_features";
-                    references.Add((all.GetValueOrDefault(referenceName)
-                        ?? throw new ModelFileException(path, $"tensor '{referenceName}' is missing.")).MoveToOuterDisposeScope());
-                }
-
+                var state = all.Where(kv => !kv.Key.StartsWith(BackbonePrefix, StringComparison.Ordinal) && kv.Key != OptimizerTensor)
+                    .ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
                 Dictionary<string, Tensor>? backboneState = null;
                 if (backbone.Embedded)
                 {
@@ -156,7 +143,7 @@ internal static class EdModelFile
                     training = training with { OptimizerState = optimizer.data<byte>().ToArray() };
                 }
 
-                return new ModelFileContent(options, calibration, backbone, states, references, backboneState, training);
+                return new ModelFileContent(options, calibration, backbone, state, backboneState, training);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException)
             {
@@ -193,18 +180,23 @@ internal static class EdModelFile
 }
 
 /// <summary>Everything a model file holds; the tensors belong to whoever holds this record.</summary>
+/// <param name="Options">The options that define the model (its runtime settings are the defaults).</param>
+/// <param name="Calibration">The decision rule, if any.</param>
+/// <param name="Backbone">The backbone's identity.</param>
+/// <param name="State">The method's tensors, named by the method.</param>
+/// <param name="BackboneState">The backbone weights when embedded.</param>
+/// <param name="Training">The training state of a checkpoint.</param>
 internal sealed record ModelFileContent(
     EdOptions Options,
     Calibration? Calibration,
     BackboneRecord Backbone,
-    IReadOnlyList<Dictionary<string, Tensor>> LevelStates,
-    IReadOnlyList<Tensor> References,
+    IReadOnlyDictionary<string, Tensor> State,
     Dictionary<string, Tensor>? BackboneState,
     TrainingState? Training) : IDisposable
 {
     public void Dispose()
     {
-        foreach (var tensor in LevelStates.SelectMany(s => s.Values).Concat(References).Concat(BackboneState?.Values ?? Enumerable.Empty<Tensor>()))
+        foreach (var tensor in State.Values.Concat(BackboneState?.Values ?? Enumerable.Empty<Tensor>()))
         {
             tensor.Dispose();
         }

@@ -74,7 +74,7 @@ public sealed class EdDetectorLifecycleTests
         load.Should().Throw<ModelFileException>().WithMessage("*not an Anomaly.ED model*");
 
         var newer = fixture.NewTempPath("newer.edmodel");
-        File.WriteAllBytes(newer, RewriteMetadata(bytes, "\"format_version\":\"1\"", "\"format_version\":\"9\""));
+        File.WriteAllBytes(newer, RewriteMetadata(bytes, "\"format_version\":\"2\"", "\"format_version\":\"9\""));
         load = () => EdDetector.Load(newer);
         load.Should().Throw<ModelFileException>().WithMessage("*format version 9*newer*");
     }

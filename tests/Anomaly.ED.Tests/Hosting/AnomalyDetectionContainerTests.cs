@@ -20,18 +20,18 @@ public sealed class AnomalyDetectionContainerTests
     {
         var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AnomalyDetection:Backbone"] = "resnet18",
-            ["AnomalyDetection:AllowUntrainedBackbone"] = "true",
-            ["AnomalyDetection:ImageHeight"] = "64",
-            ["AnomalyDetection:ImageWidth"] = "64",
-            ["AnomalyDetection:Levels:0"] = "layer2",
-            ["AnomalyDetection:Levels:1"] = "layer3",
-            ["AnomalyDetection:ModelDimensions:0"] = "32",
-            ["AnomalyDetection:ModelDimensions:1"] = "32",
-            ["AnomalyDetection:Heads"] = "4",
-            ["AnomalyDetection:Layers"] = "1",
-            ["AnomalyDetection:Epochs"] = "1",
-            ["AnomalyDetection:Variant"] = "Fod",
+            ["AnomalyDetection:Backbone:Name"] = "resnet18",
+            ["AnomalyDetection:Backbone:AllowUntrained"] = "true",
+            ["AnomalyDetection:Backbone:ImageHeight"] = "64",
+            ["AnomalyDetection:Backbone:ImageWidth"] = "64",
+            ["AnomalyDetection:Backbone:Levels:0"] = "layer2",
+            ["AnomalyDetection:Backbone:Levels:1"] = "layer3",
+            ["AnomalyDetection:Network:ModelDimensions:0"] = "32",
+            ["AnomalyDetection:Network:ModelDimensions:1"] = "32",
+            ["AnomalyDetection:Network:Heads"] = "4",
+            ["AnomalyDetection:Network:Layers"] = "1",
+            ["AnomalyDetection:Training:Epochs"] = "1",
+            ["AnomalyDetection:Method"] = "Fod",
         }).Build().GetSection("AnomalyDetection");
         var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
         EdDetector detector;
@@ -47,8 +47,8 @@ public sealed class AnomalyDetectionContainerTests
 
             detector.IsFitted.Should().BeFalse("a detector built from options is fitted by the application");
             var options = detector.Options;
-            (options.Backbone, options.ImageHeight, options.Variant, options.Epochs).Should().Be(("resnet18", 64, EdVariant.Fod, 1));
-            options.Levels.Should().Equal(["layer2", "layer3"]);
+            (options.Backbone.Name, options.Backbone.ImageHeight, options.Method, options.Training.Epochs).Should().Be(("resnet18", 64, DetectorMethod.Fod, 1));
+            options.Backbone.Levels.Should().Equal(["layer2", "layer3"]);
             detector.Stages.Select(s => s.Name).Should().Equal(["layer2", "layer3"]);
         }
         finally
@@ -129,11 +129,11 @@ public sealed class AnomalyDetectionContainerTests
     /// <summary>The configuration of <see cref="TinyDetectorFixture.NewBuilder"/> with one epoch.</summary>
     private static void ConfigureTiny(EdOptions o)
     {
-        o.Backbone = "resnet18";
-        o.AllowUntrainedBackbone = true;
-        (o.ImageHeight, o.ImageWidth) = (64, 64);
-        (o.Levels, o.ModelDimensions) = (["layer2", "layer3"], [32, 32]);
-        (o.Heads, o.Layers) = (4, 1);
-        (o.Epochs, o.BatchSize, o.LearningRate, o.Seed) = (1, 4, 1e-3, 5);
+        o.Backbone.Name = "resnet18";
+        o.Backbone.AllowUntrained = true;
+        (o.Backbone.ImageHeight, o.Backbone.ImageWidth) = (64, 64);
+        (o.Backbone.Levels, o.Network.ModelDimensions) = (["layer2", "layer3"], [32, 32]);
+        (o.Network.Heads, o.Network.Layers) = (4, 1);
+        (o.Training.Epochs, o.Training.BatchSize, o.Training.LearningRate, o.Seed) = (1, 4, 1e-3, 5);
     }
 }

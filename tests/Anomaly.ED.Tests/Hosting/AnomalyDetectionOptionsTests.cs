@@ -15,54 +15,54 @@ public sealed class AnomalyDetectionOptionsTests
     {
         var section = Section(new()
         {
-            ["AnomalyDetection:Backbone"] = "resnet18",
-            ["AnomalyDetection:AllowUntrainedBackbone"] = "true",
-            ["AnomalyDetection:Levels:0"] = "layer1",
-            ["AnomalyDetection:ModelDimensions:0"] = "64",
-            ["AnomalyDetection:Variant"] = "Fod",
-            ["AnomalyDetection:Score"] = "Reconstruction",
-            ["AnomalyDetection:StepMode"] = "Joint",
-            ["AnomalyDetection:Dropout"] = "0.25",
-            ["AnomalyDetection:ImageHeight"] = "96",
-            ["AnomalyDetection:Device"] = "cuda:1",
+            ["AnomalyDetection:Backbone:Name"] = "resnet18",
+            ["AnomalyDetection:Backbone:AllowUntrained"] = "true",
+            ["AnomalyDetection:Backbone:Levels:0"] = "layer1",
+            ["AnomalyDetection:Network:ModelDimensions:0"] = "64",
+            ["AnomalyDetection:Method"] = "Fod",
+            ["AnomalyDetection:Network:Score"] = "Reconstruction",
+            ["AnomalyDetection:Training:StepMode"] = "Joint",
+            ["AnomalyDetection:Network:Dropout"] = "0.25",
+            ["AnomalyDetection:Backbone:ImageHeight"] = "96",
+            ["AnomalyDetection:Runtime:Device"] = "cuda:1",
         });
         using var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
 
         var options = provider.GetRequiredService<IOptions<EdOptions>>().Value;
 
-        options.Backbone.Should().Be("resnet18");
-        options.AllowUntrainedBackbone.Should().BeTrue();
-        options.Levels.Should().Equal(["layer1"], "a configured list replaces the default instead of being appended to it");
-        options.ModelDimensions.Should().Equal([64]);
-        options.Variant.Should().Be(EdVariant.Fod);
-        options.Score.Should().Be(AnomalyScoreKind.Reconstruction);
-        options.StepMode.Should().Be(EdStepMode.Joint);
-        options.Dropout.Should().Be(0.25);
-        options.ImageHeight.Should().Be(96);
-        options.ImageWidth.Should().Be(EdDefaults.ImageSize, "keys absent from the section keep their defaults");
-        options.Device.Should().Be("cuda:1");
+        options.Backbone.Name.Should().Be("resnet18");
+        options.Backbone.AllowUntrained.Should().BeTrue();
+        options.Backbone.Levels.Should().Equal(["layer1"], "a configured list replaces the default instead of being appended to it");
+        options.Network.ModelDimensions.Should().Equal([64]);
+        options.Method.Should().Be(DetectorMethod.Fod);
+        options.Network.Score.Should().Be(AnomalyScoreKind.Reconstruction);
+        options.Training.StepMode.Should().Be(EdStepMode.Joint);
+        options.Network.Dropout.Should().Be(0.25);
+        options.Backbone.ImageHeight.Should().Be(96);
+        options.Backbone.ImageWidth.Should().Be(EdDefaults.ImageSize, "keys absent from the section keep their defaults");
+        options.Runtime.Device.Should().Be("cuda:1");
     }
 
     [Fact]
     public void ListsAbsentFromTheSectionKeepEarlierConfiguration()
     {
-        var section = Section(new() { ["AnomalyDetection:Epochs"] = "7" });
+        var section = Section(new() { ["AnomalyDetection:Training:Epochs"] = "7" });
         using var provider = new ServiceCollection()
-            .AddAnomalyDetection(o => (o.Levels, o.ModelDimensions, o.AllowUntrainedBackbone) = (["layer3"], [64], true))
+            .AddAnomalyDetection(o => (o.Backbone.Levels, o.Network.ModelDimensions, o.Backbone.AllowUntrained) = (["layer3"], [64], true))
             .AddAnomalyDetection(section)
             .BuildServiceProvider();
 
         var options = provider.GetRequiredService<IOptions<EdOptions>>().Value;
 
-        options.Levels.Should().Equal(["layer3"]);
-        options.ModelDimensions.Should().Equal([64]);
-        options.Epochs.Should().Be(7);
+        options.Backbone.Levels.Should().Equal(["layer3"]);
+        options.Network.ModelDimensions.Should().Equal([64]);
+        options.Training.Epochs.Should().Be(7);
     }
 
     [Fact]
     public void AMisspeltKeyIsAnErrorNamingIt()
     {
-        var section = Section(new() { ["AnomalyDetection:Epoch"] = "7", ["AnomalyDetection:AllowUntrainedBackbone"] = "true" });
+        var section = Section(new() { ["AnomalyDetection:Epoch"] = "7", ["AnomalyDetection:Backbone:AllowUntrained"] = "true" });
         using var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
 
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();
@@ -73,12 +73,12 @@ public sealed class AnomalyDetectionOptionsTests
     [Fact]
     public void AValueOfTheWrongTypeIsAnErrorNamingTheKey()
     {
-        var section = Section(new() { ["AnomalyDetection:Epochs"] = "many", ["AnomalyDetection:AllowUntrainedBackbone"] = "true" });
+        var section = Section(new() { ["AnomalyDetection:Training:Epochs"] = "many", ["AnomalyDetection:Backbone:AllowUntrained"] = "true" });
         using var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
 
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();
 
-        start.Should().Throw<InvalidOperationException>().WithMessage("*AnomalyDetection:Epochs*");
+        start.Should().Throw<InvalidOperationException>().WithMessage("*AnomalyDetection:Training:Epochs*");
     }
 
     [Fact]
@@ -87,21 +87,21 @@ public sealed class AnomalyDetectionOptionsTests
         using var provider = new ServiceCollection()
             .AddAnomalyDetection(o =>
             {
-                o.Backbone = "resnet7";
-                o.Heads = 0;
-                o.Epochs = -1;
-                o.Device = "tpu";
+                o.Backbone.Name = "resnet7";
+                o.Network.Heads = 0;
+                o.Training.Epochs = -1;
+                o.Runtime.Device = "tpu";
             })
             .BuildServiceProvider();
 
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();
 
         var failures = start.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
-        failures.Should().Contain(f => f.Contains("Backbone 'resnet7' is unknown", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.Contains("Heads = 0", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.Contains("Epochs = -1", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.Contains("Device 'tpu'", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.Contains("AllowUntrainedBackbone", StringComparison.Ordinal), "no backbone weights are configured either");
+        failures.Should().Contain(f => f.Contains("Backbone.Name 'resnet7' is unknown", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.Contains("Network.Heads = 0", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.Contains("Training.Epochs = -1", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.Contains("Runtime.Device 'tpu'", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.Contains("Backbone.AllowUntrained", StringComparison.Ordinal), "no backbone weights are configured either");
         var resolve = () => provider.GetRequiredService<IOptions<EdOptions>>().Value;
         resolve.Should().Throw<OptionsValidationException>("resolving the options outside a host validates them too");
     }
@@ -109,9 +109,9 @@ public sealed class AnomalyDetectionOptionsTests
     [Fact]
     public void RepeatedRegistrationIsHarmless()
     {
-        var section = Section(new() { ["AnomalyDetection:Heads"] = "0" });
+        var section = Section(new() { ["AnomalyDetection:Network:Heads"] = "0" });
         var services = new ServiceCollection();
-        services.AddAnomalyDetection().AddAnomalyDetection(o => o.Epochs = 3).AddAnomalyDetection(section).AddAnomalyDetection(o => o.Seed = 9);
+        services.AddAnomalyDetection().AddAnomalyDetection(o => o.Training.Epochs = 3).AddAnomalyDetection(section).AddAnomalyDetection(o => o.Seed = 9);
 
         services.Count(d => d.ServiceType == typeof(EdDetector)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(IValidateOptions<EdOptions>)).Should().Be(1);
@@ -120,11 +120,11 @@ public sealed class AnomalyDetectionOptionsTests
         var failures = start.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
         failures.Should().OnlyHaveUniqueItems().And.HaveCount(2, "Heads = 0 and no backbone weights, each reported once");
 
-        services.AddAnomalyDetection(o => (o.Heads, o.AllowUntrainedBackbone) = (4, true));
+        services.AddAnomalyDetection(o => (o.Network.Heads, o.Backbone.AllowUntrained) = (4, true));
         using var fixedProvider = services.BuildServiceProvider();
         fixedProvider.GetRequiredService<IStartupValidator>().Validate();
         var options = fixedProvider.GetRequiredService<IOptions<EdOptions>>().Value;
-        (options.Epochs, options.Seed, options.Heads).Should().Be((3, 9, 4), "every configuration step applies, in registration order");
+        (options.Training.Epochs, options.Seed, options.Network.Heads).Should().Be((3, 9, 4), "every configuration step applies, in registration order");
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class AnomalyDetectionOptionsTests
         var build = () => new ServiceCollection().AddAnomalyDetection().AddAnomalyDetectionFromModel("model.edmodel");
         build.Should().Throw<InvalidOperationException>().WithMessage("AddAnomalyDetectionFromModel was called after AddAnomalyDetection*register only one*");
 
-        var load = () => new ServiceCollection().AddAnomalyDetectionFromModel("model.edmodel").AddAnomalyDetection(o => o.Epochs = 1);
+        var load = () => new ServiceCollection().AddAnomalyDetectionFromModel("model.edmodel").AddAnomalyDetection(o => o.Training.Epochs = 1);
         load.Should().Throw<InvalidOperationException>().WithMessage("AddAnomalyDetection was called after AddAnomalyDetectionFromModel*");
     }
 

@@ -18,10 +18,10 @@ public sealed partial class HostingDocumentationTests
         provider.GetRequiredService<IStartupValidator>().Validate();
         var options = provider.GetRequiredService<IOptions<EdOptions>>().Value;
 
-        (options.Backbone, options.PretrainedCheckpoint, options.Variant, options.Score, options.Device)
-            .Should().Be(("wide_resnet50_2", "wide_resnet50_2.tv_in1k", EdVariant.Ed, AnomalyScoreKind.ReconstructionTimesInter, "cuda"));
-        options.Levels.Should().Equal(["layer2", "layer3"]);
-        options.ModelDimensions.Should().Equal([256, 512]);
+        (options.Backbone.Name, options.Backbone.PretrainedCheckpoint, options.Method, options.Network.Score, options.Runtime.Device)
+            .Should().Be(("wide_resnet50_2", "wide_resnet50_2.tv_in1k", DetectorMethod.Ed, AnomalyScoreKind.ReconstructionTimesInter, "cuda"));
+        options.Backbone.Levels.Should().Equal(["layer2", "layer3"]);
+        options.Network.ModelDimensions.Should().Equal([256, 512]);
     }
 
     [Fact]
@@ -31,9 +31,9 @@ public sealed partial class HostingDocumentationTests
             .AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(JsonBlocks()[0])))
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["AnomalyDetection:Backbone"] = "resnet7",
-                ["AnomalyDetection:Heads"] = "0",
-                ["AnomalyDetection:Epochs"] = "-1",
+                ["AnomalyDetection:Backbone:Name"] = "resnet7",
+                ["AnomalyDetection:Network:Heads"] = "0",
+                ["AnomalyDetection:Training:Epochs"] = "-1",
             })
             .Build();
         using var provider = new ServiceCollection().AddAnomalyDetection(configuration.GetSection("AnomalyDetection")).BuildServiceProvider();
@@ -81,6 +81,6 @@ public sealed partial class HostingDocumentationTests
     [GeneratedRegex(@"```json\r?\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex JsonBlock();
 
-    [GeneratedRegex(@"```\r?\n(Backbone 'resnet7'.*?)\r?\n```", RegexOptions.Singleline)]
+    [GeneratedRegex(@"```\r?\n(Backbone.Name 'resnet7'.*?)\r?\n```", RegexOptions.Singleline)]
     private static partial Regex DocumentedMessage();
 }

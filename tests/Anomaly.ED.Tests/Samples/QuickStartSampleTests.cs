@@ -32,7 +32,7 @@ public sealed class QuickStartSampleTests : IDisposable
         using (var detector = EdDetector.Load(modelPath))
         {
             detector.IsFitted.Should().BeTrue();
-            detector.Options.ImageHeight.Should().Be(64);
+            detector.Options.Backbone.ImageHeight.Should().Be(64);
             var image = Directory.GetFiles(Path.Combine(output, "dataset", "test", "stain"), "*.png")[0];
             float.IsFinite(detector.Predict(image).Score).Should().BeTrue();
         }

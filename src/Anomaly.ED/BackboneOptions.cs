@@ -1,0 +1,42 @@
+namespace Anomaly.ED;
+
+/// <summary>Which frozen backbone a detector reads, where its weights come from, the stages it reads and the input geometry; saved in the model file.</summary>
+public sealed class BackboneOptions
+{
+    /// <summary>The backbone architecture name (see <c>BackboneCatalog.Names</c>).</summary>
+    /// <value>The default value is <c>"wide_resnet50_2"</c>.</value>
+    public string Name { get; set; } = EdDefaults.Backbone;
+
+    /// <summary>A local safetensors file with the backbone's weights (torchvision or timm names); null to use <see cref="PretrainedCheckpoint"/> or untrained weights.</summary>
+    public string? WeightsPath { get; set; }
+
+    /// <summary>A pretrained checkpoint id from the catalog (e.g. <c>"wide_resnet50_2.tv_in1k"</c>, see <c>PretrainedCatalog.Names</c>), looked up in the weights cache; null for none.</summary>
+    public string? PretrainedCheckpoint { get; set; }
+
+    /// <summary>Whether running with untrained (randomly initialised, seeded) backbone weights is allowed when no weights are given.</summary>
+    /// <value>The default value is <see langword="false"/>: a detector without backbone weights is refused, because its accuracy is poor.</value>
+    public bool AllowUntrained { get; set; }
+
+    /// <summary>The backbone stages read by the method, shallow to deep; each is one level of the anomaly map.</summary>
+    /// <value>The default value is <c>["layer2", "layer3"]</c>.</value>
+    public IList<string> Levels { get; set; } = [.. EdDefaults.Levels];
+
+    /// <summary>Input image height in pixels; images are resized to it.</summary>
+    /// <value>The default value is 256.</value>
+    public int ImageHeight { get; set; } = EdDefaults.ImageSize;
+
+    /// <summary>Input image width in pixels; images are resized to it.</summary>
+    /// <value>The default value is 256.</value>
+    public int ImageWidth { get; set; } = EdDefaults.ImageSize;
+
+    /// <summary>Whether images keep their aspect ratio (shorter side resized, then centre crop), as the reference's BTAD and MVTec3D readers; otherwise both sides are resized, as its MVTec AD reader.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool KeepAspectRatio { get; set; }
+
+    internal BackboneOptions Clone()
+    {
+        var copy = (BackboneOptions)MemberwiseClone();
+        copy.Levels = [.. Levels];
+        return copy;
+    }
+}

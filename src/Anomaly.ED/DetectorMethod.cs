@@ -1,0 +1,11 @@
+namespace Anomaly.ED;
+
+/// <summary>The anomaly-detection method a detector runs; every method is used through the same <see cref="EdDetector"/> calls.</summary>
+public enum DetectorMethod
+{
+    /// <summary>ED ("Emphasize Differences"): per-level transformers trained on normal images, concatenating D2Fusion, convolutional feed-forward with median scaling, learnable attention scale.</summary>
+    Ed,
+
+    /// <summary>FOD ("Focus the Discrepancy", ICCV 2023): ED's predecessor, with residual difference fusion, plain feed-forward and a fixed attention scale.</summary>
+    Fod,
+}

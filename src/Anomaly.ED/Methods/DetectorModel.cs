@@ -1,0 +1,146 @@
+using Anomaly.ED.Backbones;
+using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Scoring;
+using Anomaly.ED.Training;
+using Anomaly.ED.Weights;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Methods;
+
+/// <summary>
+/// One method's fitted state behind the <see cref="EdDetector"/> facade: the frozen backbone, the image transform, the
+/// method's own state and the calibration, with the one scoring call every method shares
+/// (images -> backbone features -> per-level score grids -> combined, smoothed map and image score).
+/// </summary>
+/// <remarks>Not thread-safe for writes: the facade serialises fitting and loading against scoring.</remarks>
+internal abstract class DetectorModel : IDisposable
+{
+    private readonly AnomalyMapGenerator mapGenerator;
+
+    protected DetectorModel(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ImageTransformOptions transform)
+    {
+        Options = options;
+        Extractor = extractor;
+        Backbone = backbone;
+        Transform = new ImageTransform(transform);
+        mapGenerator = new AnomalyMapGenerator(
+            options.Backbone.ImageHeight,
+            options.Backbone.ImageWidth,
+            options.SmoothingSigma > 0 ? new GaussianMapSmoother(options.SmoothingSigma) : null);
+    }
+
+    /// <summary>The options the model was built with (the facade hands out copies).</summary>
+    public EdOptions Options { get; }
+
+    public IFeatureExtractor Extractor { get; }
+
+    public BackboneRecord Backbone { get; }
+
+    public ImageTransform Transform { get; }
+
+    public Device Device => Extractor.Device;
+
+    public int Height => Options.Backbone.ImageHeight;
+
+    public int Width => Options.Backbone.ImageWidth;
+
+    public Calibration? Calibration { get; set; }
+
+    public bool IsFitted { get; protected set; }
+
+    /// <summary>The method's per-level scorer.</summary>
+    protected abstract IAnomalyScorer Scorer { get; }
+
+    /// <summary>Images per forward pass when a dataset is scored.</summary>
+    protected virtual int DatasetBatchSize => 1;
+
+    /// <summary>Scores a transformed batch (B, 3, H, W): per-level grids, their combination, the smoothed maps and the image scores.</summary>
+    public AnomalyMaps Score(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var features = Extractor.Extract(images.to(Device));
+        var grids = Scorer.ScoreLevels(features);
+        var maps = mapGenerator.Generate(grids);
+        maps.Combined.MoveToOuterDisposeScope();
+        maps.Smoothed.MoveToOuterDisposeScope();
+        maps.ImageScores.MoveToOuterDisposeScope();
+        return maps;
+    }
+
+    /// <summary>Scores every image of a dataset in order, decoding ahead on other threads.</summary>
+    public IEnumerable<ScoredImage> ScoreDataset(ImageDataset dataset, bool withMasks, ILogger logger, CancellationToken cancellationToken)
+    {
+        var loader = new DatasetLoader(Transform, new DatasetLoaderOptions { BatchSize = DatasetBatchSize }, logger);
+        var pixels = Height * Width;
+        foreach (var batch in loader.ReadBatches(dataset.Items, cancellationToken))
+        {
+            float[] combined, smoothed, scores, masks;
+            using (batch)
+            using (var scope = NewDisposeScope())
+            using (var maps = Score(batch.Images))
+            {
+                combined = maps.Combined.cpu().data<float>().ToArray();
+                smoothed = maps.Smoothed.cpu().data<float>().ToArray();
+                scores = maps.ImageScores.cpu().data<float>().ToArray();
+                masks = withMasks ? batch.Masks.cpu().data<float>().ToArray() : [];
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var mask = withMasks ? masks.AsSpan(i * pixels, pixels).ToArray().Select(v => v > 0.5f).ToArray() : null;
+                yield return new ScoredImage(batch.Items[i], scores[i], combined.AsSpan(i * pixels, pixels).ToArray(), smoothed.AsSpan(i * pixels, pixels).ToArray(), mask);
+            }
+        }
+    }
+
+    /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>
+    public abstract TrainingResult Fit(ImageDataset trainingSet, EdFitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken);
+
+    /// <summary>Copies of the method's tensors, named as in the model file; the caller disposes them.</summary>
+    public abstract Dictionary<string, Tensor> SaveState();
+
+    /// <summary>Loads the method's tensors written by <see cref="SaveState"/> and marks the model fitted.</summary>
+    /// <exception cref="ModelFileException">The tensors do not fit this model's configuration.</exception>
+    public abstract void LoadState(IReadOnlyDictionary<string, Tensor> state, string path);
+
+    /// <summary>Everything a model file or checkpoint holds, as copies the caller disposes.</summary>
+    public ModelFileContent ToContent(bool embedBackbone, TrainingState? training)
+    {
+        var backboneState = embedBackbone
+            ? Extractor.NamedWeights().ToDictionary(kv => kv.Key, kv => Runtime.TensorCopies.DetachedCpuCopy(kv.Value))
+            : null;
+        return new ModelFileContent(Options, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training);
+    }
+
+    /// <summary>A map at the model input size carried back to an original image size.</summary>
+    // Undo the resize (and crop): the map is placed over the crop region of the resized image, the rest takes the
+    // map's minimum, and the canvas is resized bilinearly to the original size.
+    public AnomalyMap MapAtOriginalResolution(float[] map, int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        var (resizedHeight, resizedWidth) = Transform.GetResizedSize(height, width);
+        var crop = Transform.GetCropBox(resizedHeight, resizedWidth);
+        var source = tensor(map, [Height, Width]);
+        var canvas = full([resizedHeight, resizedWidth], source.min().item<float>());
+        canvas[TensorIndex.Slice(crop.Top, crop.Top + crop.Height), TensorIndex.Slice(crop.Left, crop.Left + crop.Width)] = source;
+        var resized = nn.functional.interpolate(canvas.unsqueeze(0).unsqueeze(0), size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+        return new AnomalyMap(height, width, resized.flatten().data<float>().ToArray());
+    }
+
+    public virtual void Dispose() => Extractor.Dispose();
+
+    /// <summary>The reference resize (both sides, or shorter side and centre crop) with ImageNet normalisation.</summary>
+    protected static ImageTransformOptions ResizeTransform(BackboneOptions backbone) => backbone.KeepAspectRatio
+        ? new ImageTransformOptions
+        {
+            ResizeShortSide = Math.Min(backbone.ImageHeight, backbone.ImageWidth),
+            ResizeHeight = null,
+            ResizeWidth = null,
+            CropHeight = backbone.ImageHeight,
+            CropWidth = backbone.ImageWidth,
+        }
+        : new ImageTransformOptions { ResizeHeight = backbone.ImageHeight, ResizeWidth = backbone.ImageWidth };
+}

@@ -1,0 +1,121 @@
+using Anomaly.ED.Backbones;
+using Anomaly.ED.Weights;
+using static TorchSharp.torch;
+
+namespace Anomaly.ED.Methods;
+
+/// <summary>
+/// The one composition path of a detector's model, shared by <see cref="EdDetectorBuilder.Build"/> and
+/// <see cref="EdDetector.Load"/>: backbone (from its weights source, or embedded in a model file), fingerprint check,
+/// device, then the method's model, with a model file's state and calibration when loading.
+/// </summary>
+internal static class ModelComposer
+{
+    /// <summary>Composes an unfitted model from validated options.</summary>
+    public static async Task<DetectorModel> BuildAsync(EdOptions options, CancellationToken cancellationToken)
+    {
+        var extractor = await CreateExtractorAsync(options, cancellationToken).ConfigureAwait(false);
+        return Compose(options, extractor, new BackboneRecord(options.Backbone.Name, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null);
+    }
+
+    /// <summary>Composes a fitted model from a model file's content; <paramref name="options"/> are the file's with the caller's runtime settings.</summary>
+    public static DetectorModel Load(EdOptions options, ModelFileContent content, string path)
+    {
+        IFeatureExtractor extractor;
+        if (content.BackboneState is not null)
+        {
+            var embedded = NewExtractor(options);
+            try
+            {
+                embedded.Network.LoadStateDict(content.BackboneState);
+            }
+            catch (Exception e) when (e is StateDictMismatchException or ArgumentException)
+            {
+                embedded.Dispose();
+                throw new ModelFileException(path, $"its embedded backbone weights do not fit {options.Backbone.Name}: {e.Message}", e);
+            }
+
+            extractor = embedded;
+        }
+        else
+        {
+            if (options.Backbone.WeightsPath is { } weightsPath && !File.Exists(weightsPath))
+            {
+                throw new ModelFileException(path, $"the backbone weights are not embedded and '{weightsPath}' (recorded at training) does not exist; pass EdLoadOptions.BackboneWeightsPath.");
+            }
+
+            extractor = CreateExtractorAsync(options, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        return Compose(options, extractor, content.Backbone, content, path);
+    }
+
+    private static DetectorModel Compose(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ModelFileContent? content, string? path)
+    {
+        DetectorModel? model = null;
+        try
+        {
+            if (content is not null)
+            {
+                var fingerprint = BackboneFingerprint.Compute(extractor);
+                if (fingerprint != content.Backbone.Fingerprint)
+                {
+                    throw new ModelFileException(path!, $"the backbone weights given ({content.Backbone.Architecture}, fingerprint {fingerprint[..12]}…) differ from those the model was trained with (fingerprint {content.Backbone.Fingerprint[..12]}…).");
+                }
+            }
+
+            extractor.to(DeviceName.ToDevice(options.Runtime.Device));
+            model = MethodRegistry.Create(options, extractor, backbone);
+            if (content is not null)
+            {
+                model.LoadState(content.State, path!);
+                model.Calibration = content.Calibration;
+            }
+
+            return model;
+        }
+        catch
+        {
+            if (model is not null)
+            {
+                model.Dispose();
+            }
+            else
+            {
+                extractor.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<IFeatureExtractor> CreateExtractorAsync(EdOptions options, CancellationToken cancellationToken)
+    {
+        var backbone = options.Backbone;
+        if (backbone.WeightsPath is not null)
+        {
+            return NewExtractor(options).LoadWeights(backbone.WeightsPath);
+        }
+
+        if (backbone.PretrainedCheckpoint is not null)
+        {
+            var cache = new PretrainedWeightsCache(new PretrainedWeightsOptions { CacheDirectory = options.Runtime.WeightsCacheDirectory });
+            return await ResNetFeatureExtractor.FromPretrainedAsync(
+                backbone.Name, backbone.Levels, backbone.PretrainedCheckpoint, options.Runtime.AllowDownload, cache, MethodRegistry.Activation(options.Method), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        // Seeded so that an untrained backbone is the same on every build with the same options.
+        lock (TorchRandom.Gate)
+        {
+            random.manual_seed(options.Seed);
+            return NewExtractor(options);
+        }
+    }
+
+    private static ResNetFeatureExtractor NewExtractor(EdOptions options) =>
+        ResNetFeatureExtractor.Create(options.Backbone.Name, options.Backbone.Levels, MethodRegistry.Activation(options.Method));
+
+    private static bool Pretrained(BackboneOptions backbone) => backbone.WeightsPath is not null || backbone.PretrainedCheckpoint is not null;
+
+    private static string? WeightsSource(BackboneOptions backbone) => backbone.WeightsPath ?? backbone.PretrainedCheckpoint;
+}

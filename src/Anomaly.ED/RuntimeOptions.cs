@@ -1,0 +1,18 @@
+namespace Anomaly.ED;
+
+/// <summary>Deployment settings: where a detector runs and how it may fetch weights. Not saved in the model file; given again at load (<see cref="EdLoadOptions"/>).</summary>
+public sealed class RuntimeOptions
+{
+    /// <summary>The compute device: <c>"cpu"</c>, <c>"cuda"</c> or <c>"cuda:N"</c>.</summary>
+    /// <value>The default value is <c>"cpu"</c>.</value>
+    public string Device { get; set; } = EdDefaults.Device;
+
+    /// <summary>Whether a pretrained checkpoint missing from the cache may be downloaded; otherwise only the cache is used.</summary>
+    /// <value>The default value is <see langword="false"/>: no network call unless asked.</value>
+    public bool AllowDownload { get; set; }
+
+    /// <summary>The folder of the pretrained-weights cache; null for the default under the user's cache directory.</summary>
+    public string? WeightsCacheDirectory { get; set; }
+
+    internal RuntimeOptions Clone() => (RuntimeOptions)MemberwiseClone();
+}
