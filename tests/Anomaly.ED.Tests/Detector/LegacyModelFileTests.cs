@@ -1,0 +1,33 @@
+using System.Globalization;
+using Anomaly.ED.Evaluation;
+
+namespace Anomaly.ED.Tests.Detector;
+
+/// <summary>Model files written before the format moved to version 2 (see LegacyModels/README.md) load and predict as when they were saved.</summary>
+public sealed class LegacyModelFileTests
+{
+    private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Detector", "LegacyModels");
+
+    [Theory]
+    [InlineData("ed", DetectorMethod.Ed)]
+    [InlineData("fod", DetectorMethod.Fod)]
+    public void AVersion1FileLoadsWithItsOptionsAndPredictsAsWhenSaved(string name, DetectorMethod method)
+    {
+        using var detector = EdDetector.Load(Path.Combine(Folder, $"v1-{name}.edmodel"));
+
+        detector.Method.Should().Be(method);
+        detector.Calibration.Should().Be(new Calibration(0.25));
+        var options = detector.Options;
+        (options.Backbone.Name, options.Backbone.ImageHeight, options.Backbone.AllowUntrained, options.Seed).Should().Be(("resnet18", 32, true, 7));
+        options.Backbone.Levels.Should().Equal(["layer1"]);
+        options.Network.ModelDimensions.Should().Equal([16]);
+        (options.Network.Heads, options.Network.Layers, options.Training.Epochs, options.Training.BatchSize).Should().Be((2, 1, 1, 2));
+        options.Runtime.Device.Should().Be("cpu", "runtime settings are not taken from the file");
+
+        var expected = File.ReadAllLines(Path.Combine(Folder, $"v1-{name}.expected.txt")).Select(l => float.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        var prediction = detector.Predict(Path.Combine(Folder, "v1-probe.png"));
+        prediction.Score.Should().BeApproximately(expected[0], Math.Abs(expected[0]) * 1e-5f);
+        prediction.Map.Values.Sum().Should().BeApproximately(expected[1], Math.Abs(expected[1]) * 1e-5f);
+        prediction.Map.Values.Max().Should().BeApproximately(expected[2], Math.Abs(expected[2]) * 1e-5f);
+    }
+}
