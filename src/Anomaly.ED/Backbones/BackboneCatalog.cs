@@ -21,12 +21,12 @@ public static class BackboneCatalog
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(a => a.Name)];
 
     /// <summary>Every known architecture, in catalog order.</summary>
-    public static IReadOnlyList<ResNetArchitecture> Architectures => All;
+    internal static IReadOnlyList<ResNetArchitecture> Architectures => All;
 
     /// <summary>Returns the architecture with the given name (case-insensitive).</summary>
     /// <param name="name">A backbone name such as <c>"wide_resnet50_2"</c>.</param>
     /// <exception cref="ArgumentException">The name is unknown; the message lists every known name.</exception>
-    public static ResNetArchitecture Get(string name)
+    internal static ResNetArchitecture Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         return TryGet(name, out var architecture)
@@ -38,7 +38,7 @@ public static class BackboneCatalog
     /// <param name="name">A backbone name.</param>
     /// <param name="architecture">The architecture, when found.</param>
     /// <returns>Whether the name is known.</returns>
-    public static bool TryGet(string? name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ResNetArchitecture? architecture)
+    internal static bool TryGet(string? name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ResNetArchitecture? architecture)
     {
         var key = name?.Trim();
         architecture = All.FirstOrDefault(a => string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));

@@ -9,7 +9,7 @@ namespace Anomaly.ED.Backbones;
 /// (<c>conv1</c>, <c>bn1</c>, <c>layer1</c> … <c>layer4</c>, <c>fc</c>), so their checkpoints load unchanged.
 /// It can be built truncated after a stage and without the classifier, which saves the memory of the unused layers.
 /// </summary>
-public sealed class ResNet : nn.Module<Tensor, Tensor>
+internal sealed class ResNet : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;

@@ -4,7 +4,7 @@ namespace Anomaly.ED.Backbones;
 /// The shape of one torchvision ResNet: block kind, blocks per stage and bottleneck width, and from
 /// them the channels and stride of every stage. Instances come from <see cref="BackboneCatalog"/>.
 /// </summary>
-public sealed class ResNetArchitecture
+internal sealed class ResNetArchitecture
 {
     /// <summary>The stage names, shallow to deep, that a ResNet feature extractor can return.</summary>
     public static IReadOnlyList<string> StageNames { get; } = ["stem", "layer1", "layer2", "layer3", "layer4"];

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Backbones;
 
 /// <summary>The residual block a ResNet is built from.</summary>
-public enum ResNetBlockKind
+internal enum ResNetBlockKind
 {
     /// <summary>Two 3x3 convolutions, expansion 1 (resnet18, resnet34).</summary>
     Basic = 0,

@@ -9,7 +9,7 @@ namespace Anomaly.ED.Backbones;
 /// stages, no classifier), freezes it in eval mode and returns the requested stage outputs.
 /// It owns its network and disposes it.
 /// </summary>
-public sealed class ResNetFeatureExtractor : IFeatureExtractor
+internal sealed class ResNetFeatureExtractor : IFeatureExtractor
 {
     private readonly bool[] wanted;
     private bool disposed;

@@ -6,7 +6,7 @@ namespace Anomaly.ED.Backbones;
 /// <summary>
 /// Loads torchvision or timm ResNet checkpoints (safetensors, torchvision's parameter names) into a <see cref="ResNet"/>.
 /// </summary>
-public static class ResNetWeights
+internal static class ResNetWeights
 {
     /// <summary>
     /// Loads a safetensors checkpoint strictly, one tensor at a time, checking every name and shape before

@@ -6,7 +6,7 @@ namespace Anomaly.ED.Data;
 /// A batch of preprocessed images with their masks, labels and items. The batch owns its CPU tensors (they
 /// belong to no dispose scope): dispose it, or move the tensors you keep into your own scope.
 /// </summary>
-public sealed class DatasetBatch : IDisposable
+internal sealed class DatasetBatch : IDisposable
 {
     internal DatasetBatch(Tensor images, Tensor masks, Tensor labels, IReadOnlyList<DatasetItem> items)
     {

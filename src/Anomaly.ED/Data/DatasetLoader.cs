@@ -11,7 +11,7 @@ namespace Anomaly.ED.Data;
 /// threads, at most <see cref="DatasetLoaderOptions.PrefetchCount"/> ahead of the consumer (bounded memory),
 /// and batches keep the items' order. Thread-safe; one loader may serve several enumerations.
 /// </summary>
-public sealed class DatasetLoader
+internal sealed class DatasetLoader
 {
     private readonly ILogger logger;
     private readonly int batchSize;

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Data;
 
 /// <summary>Settings of <see cref="DatasetLoader"/>: batch size, decoding parallelism, prefetch bound and bad-file policy.</summary>
-public sealed class DatasetLoaderOptions
+internal sealed class DatasetLoaderOptions
 {
     /// <summary>Images per batch (the last batch may be smaller).</summary>
     /// <value>The default value is 8.</value>

@@ -5,7 +5,7 @@ using SkiaSharp;
 namespace Anomaly.ED.Data;
 
 /// <summary>Encodes 8-bit images as PNG (used for heatmaps and overlays); files are written atomically.</summary>
-public static class ImageEncoder
+internal static class ImageEncoder
 {
     /// <summary>Encodes an image as a lossless 8-bit PNG: grey for 1 channel, RGB for 3, RGBA (unpremultiplied) for 4.</summary>
     /// <param name="image">The image to encode.</param>

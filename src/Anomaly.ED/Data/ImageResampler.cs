@@ -5,7 +5,7 @@ namespace Anomaly.ED.Data;
 /// two-pass resampler, horizontal first into an 8-bit clipped intermediate, with 22-bit fixed-point
 /// weights; NEAREST uses Pillow's accumulated source positions.
 /// </summary>
-public static class ImageResampler
+internal static class ImageResampler
 {
     private const int PrecisionBits = 22;
 

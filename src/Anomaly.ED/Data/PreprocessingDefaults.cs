@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Data;
 
 /// <summary>Default values of the preprocessing, as in the reference implementations.</summary>
-public static class PreprocessingDefaults
+internal static class PreprocessingDefaults
 {
     /// <summary>The input size used by ED, FOD and HETMM: 256 pixels.</summary>
     public const int ImageSize = 256;

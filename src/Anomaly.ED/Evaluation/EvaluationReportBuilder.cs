@@ -10,7 +10,7 @@ namespace Anomaly.ED.Evaluation;
 /// from these arrays once per map kind into class-split, sorted arrays (4 bytes per normal pixel, 12 per defective
 /// pixel with AUPRO's weights), which are released before the next subset. Not thread-safe.
 /// </remarks>
-public sealed class EvaluationReportBuilder
+internal sealed class EvaluationReportBuilder
 {
     private readonly List<Entry> entries = [];
 

@@ -8,7 +8,7 @@ namespace Anomaly.ED.Evaluation;
 /// <param name="AnomalyMap">The level-averaged map before smoothing (H*W, row-major), or null when not available; the reference's pixel AUROC uses it.</param>
 /// <param name="SmoothedMap">The smoothed map (H*W, row-major), or null when not available; AUPRO, pixel AP and the smoothed pixel AUROC use it.</param>
 /// <param name="Mask">Ground truth (H*W, row-major, true where defective). Null on a normal image means all normal; null on a defective image means the mask is unknown.</param>
-public sealed record EvaluationSample(
+internal sealed record EvaluationSample(
     string Path,
     string DefectType,
     bool IsDefective,

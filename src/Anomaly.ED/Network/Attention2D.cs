@@ -10,7 +10,7 @@ namespace Anomaly.ED.Network;
 /// Used for the intra branch (`self_attention`, keys = queries) and the inter branch (`cross_attention`, keys = the
 /// embedded reference tokens, which may have batch size 1 and are then broadcast over the batch).
 /// </summary>
-public sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
+internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
 {
     private readonly int heads;
     private readonly int tokenCount;

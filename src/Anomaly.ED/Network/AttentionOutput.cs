@@ -6,4 +6,4 @@ namespace Anomaly.ED.Network;
 /// <param name="Output">Attention output (B, L, d_model), heads concatenated (before the residual).</param>
 /// <param name="Attention">Softmax attention map (B, H, L, S), or null when maps were not requested.</param>
 /// <param name="Prior">Unnormalised Gaussian prior (B, H, L, L), or null when maps were not requested.</param>
-public sealed record AttentionOutput(Tensor Output, Tensor? Attention, Tensor? Prior);
+internal sealed record AttentionOutput(Tensor Output, Tensor? Attention, Tensor? Prior);

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Network;
 
 /// <summary>How attention scores are scaled before the softmax.</summary>
-public enum AttentionScaleKind
+internal enum AttentionScaleKind
 {
     /// <summary>ED: a learnable 0-d parameter `scale_factor`, initialised to 1/sqrt(d_model / heads).</summary>
     Learnable,

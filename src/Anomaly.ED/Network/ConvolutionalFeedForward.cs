@@ -9,7 +9,7 @@ namespace Anomaly.ED.Network;
 /// z + scaling * median over the tokens (per sample and channel, the lower middle value as torch.median), dropout,
 /// fc2 (F -> d), dropout.
 /// </summary>
-public sealed class ConvolutionalFeedForward : nn.Module<Tensor, Tensor>
+internal sealed class ConvolutionalFeedForward : nn.Module<Tensor, Tensor>
 {
     private readonly Linear fc1;
     private readonly DepthwiseConvolution dwconv;

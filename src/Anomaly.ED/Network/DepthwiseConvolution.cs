@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Network;
 
 /// <summary>Depthwise 3x3 convolution (padding 1, with bias) applied to tokens (B, L, F) read as a (B, F, H, W) grid (`dwconv.dwconv`).</summary>
-public sealed class DepthwiseConvolution : nn.Module<Tensor, Tensor>
+internal sealed class DepthwiseConvolution : nn.Module<Tensor, Tensor>
 {
     private readonly int height;
     private readonly int width;

@@ -15,7 +15,7 @@ namespace Anomaly.ED.Network;
 /// the state dict, so reference checkpoints load unchanged; the model file stores them separately
 /// (see <see cref="GetReferenceFeatures"/> and <see cref="SetReferenceFeatures"/>). They are broadcast over the batch.
 /// </remarks>
-public sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
+internal sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
 {
     private readonly EdLevelOptions options;
     private readonly Embedding2D embedding;

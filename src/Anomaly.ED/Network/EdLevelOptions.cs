@@ -7,7 +7,7 @@ namespace Anomaly.ED.Network;
 /// first level at a 256x256 input (wide_resnet50_2 layer2: a 32x32 grid of 512 channels, d_model 256, 8 heads, 3 layers).
 /// </summary>
 /// <remarks>A network copies these values when it is built, so changing an instance afterwards has no effect on it.</remarks>
-public sealed class EdLevelOptions
+internal sealed class EdLevelOptions
 {
     /// <summary>Number of token rows of the feature grid.</summary>
     /// <value>The default value is 32.</value>

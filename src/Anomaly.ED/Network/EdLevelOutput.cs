@@ -7,7 +7,7 @@ namespace Anomaly.ED.Network;
 /// The result of one level's network: the reconstructed tokens and, per layer, the attention maps and unnormalised
 /// Gaussian priors of each active branch (the lists of a branch that is off are empty). Disposing it disposes every tensor.
 /// </summary>
-public sealed class EdLevelOutput : IDisposable
+internal sealed class EdLevelOutput : IDisposable
 {
     /// <summary>Creates the result.</summary>
     /// <param name="reconstruction">Reconstructed tokens (B, L, C).</param>

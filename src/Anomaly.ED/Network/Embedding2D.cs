@@ -8,7 +8,7 @@ namespace Anomaly.ED.Network;
 /// Token embedding of one level: the 1x1 projection C -> d_model (`project_embedding`) plus the fixed 2-D sine/cosine
 /// positional table of the grid, then dropout. The table is not part of the state dict (as in the reference).
 /// </summary>
-public sealed class Embedding2D : nn.Module<Tensor, Tensor>
+internal sealed class Embedding2D : nn.Module<Tensor, Tensor>
 {
     private readonly ProjectEmbedding project_embedding;
     private readonly Dropout dropout;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Network;
 
 /// <summary>The stack of encoder layers (`encode_layers`) followed by a LayerNorm (`norm`).</summary>
-public sealed class Encoder : nn.Module<Tensor, Tensor?, (Tensor Output, IReadOnlyList<EncoderLayerOutput> Layers)>
+internal sealed class Encoder : nn.Module<Tensor, Tensor?, (Tensor Output, IReadOnlyList<EncoderLayerOutput> Layers)>
 {
     private readonly ModuleList<EncoderLayer> encode_layers;
     private readonly LayerNorm norm;

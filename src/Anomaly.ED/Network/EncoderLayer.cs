@@ -9,7 +9,7 @@ namespace Anomaly.ED.Network;
 /// (ED: <see cref="FeatureFusion"/>; FOD: difference), then y = norm1(fused) and out = norm2(y + ffn(y)).
 /// With one branch off the other one alone gives x + branch; with both off a self-attention without maps is used.
 /// </summary>
-public sealed class EncoderLayer : nn.Module<Tensor, Tensor?, EncoderLayerOutput>
+internal sealed class EncoderLayer : nn.Module<Tensor, Tensor?, EncoderLayerOutput>
 {
     private readonly bool withIntra;
     private readonly bool withInter;

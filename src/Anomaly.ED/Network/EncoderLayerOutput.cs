@@ -8,4 +8,4 @@ namespace Anomaly.ED.Network;
 /// <param name="IntraPrior">Unnormalised Gaussian prior of the intra branch (B, H, L, L).</param>
 /// <param name="InterAttention">Cross-attention map (B, H, L, L).</param>
 /// <param name="InterPrior">Unnormalised Gaussian prior of the inter branch (B, H, L, L).</param>
-public sealed record EncoderLayerOutput(Tensor Output, Tensor? IntraAttention, Tensor? IntraPrior, Tensor? InterAttention, Tensor? InterPrior);
+internal sealed record EncoderLayerOutput(Tensor Output, Tensor? IntraAttention, Tensor? IntraPrior, Tensor? InterAttention, Tensor? InterPrior);

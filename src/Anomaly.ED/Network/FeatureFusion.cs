@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Network;
 
 /// <summary>ED's D2Fusion (`fusion`): Linear(2d -> F), ReLU, Linear(F -> d) over concat(intra, inter) along the channels (`fusion.fc.0`, `fusion.fc.2`).</summary>
-public sealed class FeatureFusion : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class FeatureFusion : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Sequential fc;
 

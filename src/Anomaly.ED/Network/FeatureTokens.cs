@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Network;
 
 /// <summary>Turns a backbone feature map into the tokens a level network reads, as the reference trainer does.</summary>
-public static class FeatureTokens
+internal static class FeatureTokens
 {
     /// <summary>AvgPool2d(3, 1, 1) of a feature map (B, C, H, W), permuted and flattened to tokens (B, L = H*W, C); token i sits at row i / W, column i % W.</summary>
     /// <param name="featureMap">Backbone features of a batch.</param>

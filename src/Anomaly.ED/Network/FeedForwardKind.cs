@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Network;
 
 /// <summary>The feed-forward block of an encoder layer.</summary>
-public enum FeedForwardKind
+internal enum FeedForwardKind
 {
     /// <summary>ED: fc1, depthwise 3x3 convolution on the token grid, GELU, plus a learned multiple of the token median, fc2.</summary>
     ConvolutionalMedian,

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Network;
 
 /// <summary>How an encoder layer combines its intra (self-attention) and inter (cross-attention) branches.</summary>
-public enum FusionKind
+internal enum FusionKind
 {
     /// <summary>ED's D2Fusion: Linear(2d -> F), ReLU, Linear(F -> d) over the concatenated branches (`fusion.fc.*`).</summary>
     Concatenate,

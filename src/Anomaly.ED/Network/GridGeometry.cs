@@ -7,7 +7,7 @@ namespace Anomaly.ED.Network;
 /// Fixed tables over an H x W token grid (token i sits at row i / W, column i % W): the 2-D sine/cosine positional table,
 /// the squared row/column distances of the Gaussian prior and the relative-offset index of the position bias.
 /// </summary>
-public static class GridGeometry
+internal static class GridGeometry
 {
     /// <summary>
     /// The reference 2-D sine/cosine table (d_model, H, W) in float32: with half = d/2 and div_k = exp(2k * -ln(10000)/half),

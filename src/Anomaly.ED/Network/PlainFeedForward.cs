@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Network;
 
 /// <summary>FOD's feed-forward block (`ffn`): fc1 (d -> F), exact GELU, fc2 (F -> d), dropout.</summary>
-public sealed class PlainFeedForward : nn.Module<Tensor, Tensor>
+internal sealed class PlainFeedForward : nn.Module<Tensor, Tensor>
 {
     private readonly Linear fc1;
     private readonly Linear fc2;

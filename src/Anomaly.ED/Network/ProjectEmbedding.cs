@@ -8,7 +8,7 @@ namespace Anomaly.ED.Network;
 /// The 1x1 projection C -> d_model of an <see cref="Embedding2D"/> (`project_embedding.project`, a Conv1d whose weight is
 /// (d_model, C, 1)), initialised with kaiming-normal (fan_in, leaky_relu) as the reference.
 /// </summary>
-public sealed class ProjectEmbedding : nn.Module<Tensor, Tensor>
+internal sealed class ProjectEmbedding : nn.Module<Tensor, Tensor>
 {
     private readonly Conv1d project;
 

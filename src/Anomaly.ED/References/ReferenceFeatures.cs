@@ -10,7 +10,7 @@ namespace Anomaly.ED.References;
 /// row-major over the grid to (C, L), as the reference's create_ref_features.py. Feed batches with <see cref="Add"/>;
 /// the running sum is kept in float64, so the order of batches does not matter.
 /// </summary>
-public sealed class ReferenceFeatures : IDisposable
+internal sealed class ReferenceFeatures : IDisposable
 {
     private Tensor? sum;
     private long channels;

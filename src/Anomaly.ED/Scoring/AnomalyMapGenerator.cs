@@ -5,7 +5,7 @@ namespace Anomaly.ED.Scoring;
 
 /// <summary>Turns per-level token score grids into anomaly maps at input resolution and image scores, as the reference test loop does.</summary>
 /// <remarks>Each level is upsampled bilinearly with aligned corners, the levels are averaged in float32 in level order, each map is smoothed (scipy-equal Gaussian, sigma 4 by default) and the image score is the maximum of its smoothed map. Thread-safe.</remarks>
-public sealed class AnomalyMapGenerator
+internal sealed class AnomalyMapGenerator
 {
     private readonly GaussianMapSmoother smoother;
 

@@ -6,7 +6,7 @@ namespace Anomaly.ED.Scoring;
 /// <param name="Combined">Level-averaged maps (B, H, W) before smoothing; the reference computes pixel AUROC on these.</param>
 /// <param name="Smoothed">Gaussian-smoothed maps (B, H, W).</param>
 /// <param name="ImageScores">Per-image scores (B): the maximum of each smoothed map.</param>
-public sealed record AnomalyMaps(torch.Tensor Combined, torch.Tensor Smoothed, torch.Tensor ImageScores) : IDisposable
+internal sealed record AnomalyMaps(torch.Tensor Combined, torch.Tensor Smoothed, torch.Tensor ImageScores) : IDisposable
 {
     /// <summary>Disposes the three tensors.</summary>
     public void Dispose()

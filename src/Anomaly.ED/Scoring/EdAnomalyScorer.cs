@@ -6,7 +6,7 @@ namespace Anomaly.ED.Scoring;
 
 /// <summary>The ED/FOD test-time scorer: per level, the network reconstructs the pooled tokens and each token is scored as the reference's test loop does.</summary>
 /// <remarks>Runs the networks in eval mode without gradients; it does not own them.</remarks>
-public sealed class EdAnomalyScorer : IAnomalyScorer
+internal sealed class EdAnomalyScorer : IAnomalyScorer
 {
     private readonly IReadOnlyList<EdLevelNetwork> networks;
     private readonly AnomalyScoreKind kind;

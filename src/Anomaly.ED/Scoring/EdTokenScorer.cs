@@ -11,7 +11,7 @@ namespace Anomaly.ED.Scoring;
 /// For a batch of several images every image is scored on its own (the reference runs with batch 1 and takes the max
 /// of the inter score over the whole tensor; here that max is taken per image, which is the same for batch 1).
 /// </summary>
-public static class EdTokenScorer
+internal static class EdTokenScorer
 {
     /// <summary>Scores the tokens of a batch from the network output (eval mode, normally under <c>no_grad</c>).</summary>
     /// <param name="output">The network output for <paramref name="tokens"/>.</param>

@@ -6,7 +6,7 @@ namespace Anomaly.ED.Scoring;
 /// Per-token anomaly scores of one level (all (B, L)); the terms of a branch that is off are null. Disposing it disposes
 /// every tensor.
 /// </summary>
-public sealed class EdTokenScores : IDisposable
+internal sealed class EdTokenScores : IDisposable
 {
     /// <summary>mean_c (x - out)^2 + 1 - cos(x, out).</summary>
     public required Tensor Reconstruction { get; init; }

@@ -2,7 +2,7 @@ namespace Anomaly.ED.Scoring;
 
 /// <summary>Gaussian smoothing of anomaly maps, bit-equal to scipy.ndimage.gaussian_filter on float32 maps (mode 'reflect', truncate 4).</summary>
 /// <remarks>Separable: first down each column, rounded to float32, then along each row; each pass accumulates in double in scipy's order. Instances are immutable and thread-safe.</remarks>
-public sealed class GaussianMapSmoother
+internal sealed class GaussianMapSmoother
 {
     private readonly double[] weights;
 

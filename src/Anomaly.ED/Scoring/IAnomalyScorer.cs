@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED.Scoring;
 
 /// <summary>Scores backbone features: one anomaly-score grid per level, which the map generator upsamples and combines.</summary>
-public interface IAnomalyScorer
+internal interface IAnomalyScorer
 {
     /// <summary>Computes the per-level score grids of a batch; implementations are thread-safe for concurrent calls.</summary>
     /// <param name="features">The backbone features of a batch, one map per level in level order.</param>

@@ -7,7 +7,7 @@ namespace Anomaly.ED.Training;
 /// <see cref="Loss2"/> is null when both branches are off (then <see cref="Loss1"/> is the reconstruction loss alone).
 /// Disposing it disposes every tensor.
 /// </summary>
-public sealed class EdLossTerms : IDisposable
+internal sealed class EdLossTerms : IDisposable
 {
     /// <summary>MSE(out, x) + mean(1 - cos(out, x)).</summary>
     public required Tensor Reconstruction { get; init; }

@@ -10,7 +10,7 @@ namespace Anomaly.ED.Training;
 /// association discrepancies between attention maps A and row-normalised Gaussian priors P, their entropies, and the
 /// reconstruction loss, combined into loss1 (optimises the priors) and loss2 (optimises the attention).
 /// </summary>
-public static class EdObjective
+internal static class EdObjective
 {
     /// <summary>The reference's lambda1 and lambda2.</summary>
     public const double DefaultLambda = 0.5;

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Training;
 
 /// <summary>Hyper-parameters of the ED optimisation step; the defaults are the reference ones.</summary>
-public sealed class EdOptimizationOptions
+internal sealed class EdOptimizationOptions
 {
     /// <summary>Adam learning rate.</summary>
     /// <value>The default value is 1e-4.</value>

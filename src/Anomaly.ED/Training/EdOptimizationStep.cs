@@ -11,7 +11,7 @@ namespace Anomaly.ED.Training;
 /// parameters (PyTorch's Adam: bias-corrected, no weight decay). Per level, loss1 is back-propagated with the graph kept
 /// and then loss2, so each parameter receives the sum of both gradients. The optimiser state persists across calls.
 /// </summary>
-public sealed class EdOptimizationStep : IDisposable
+internal sealed class EdOptimizationStep : IDisposable
 {
     private readonly EdLevelNetwork[] levels;
     private readonly EdOptimizationOptions options;

@@ -10,7 +10,7 @@ namespace Anomaly.ED.Weights;
 /// the rest. In both modes a common name with a different shape is an error, as in PyTorch's
 /// <c>load_state_dict</c>, because silently skipping it would leave a randomly initialised tensor in place.
 /// </remarks>
-public static class ModuleStateDictExtensions
+internal static class ModuleStateDictExtensions
 {
     /// <summary>Copies tensors into the module's parameters and buffers of the same names, converting dtype and device.</summary>
     /// <param name="module">The module to fill.</param>

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Weights;
 
 /// <summary>Element types of the safetensors format, named as in its header ("F32", "BF16", "BOOL", ...).</summary>
-public enum SafetensorsDType
+internal enum SafetensorsDType
 {
     /// <summary>Boolean stored as one byte (0 or 1); header name "BOOL".</summary>
     Bool,

@@ -17,7 +17,7 @@ namespace Anomaly.ED.Weights;
 /// run concurrently with a read. The file is opened with <see cref="FileShare.Read"/>: other readers are allowed,
 /// writers are not.
 /// </remarks>
-public sealed class SafetensorsFile : IDisposable
+internal sealed class SafetensorsFile : IDisposable
 {
     /// <summary>Bytes read per call: a multiple of every element size, below int.MaxValue (the largest span).</summary>
     internal const int DefaultChunkBytes = 1 << 30;

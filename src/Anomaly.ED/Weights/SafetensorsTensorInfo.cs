@@ -6,7 +6,7 @@ namespace Anomaly.ED.Weights;
 /// <param name="Shape">The dimensions, row-major; empty for a 0-d scalar.</param>
 /// <param name="DataBegin">First byte of the data, counted from the first byte after the header.</param>
 /// <param name="DataEnd">One past the last byte of the data, counted from the first byte after the header.</param>
-public sealed record SafetensorsTensorInfo(string Name, SafetensorsDType DType, IReadOnlyList<long> Shape, long DataBegin, long DataEnd)
+internal sealed record SafetensorsTensorInfo(string Name, SafetensorsDType DType, IReadOnlyList<long> Shape, long DataBegin, long DataEnd)
 {
     /// <summary>The number of elements: the product of <see cref="Shape"/> (1 for a 0-d scalar).</summary>
     public long ElementCount { get; } = CountElements(Shape);

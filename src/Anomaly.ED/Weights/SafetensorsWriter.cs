@@ -11,7 +11,7 @@ namespace Anomaly.ED.Weights;
 /// The file is written to a temporary file in the same folder and then moved over <c>path</c>, so readers never see
 /// a half-written file.
 /// </remarks>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     /// <summary>Saves tensors (any device, any layout) and optional metadata to a safetensors file, replacing it atomically.</summary>
     /// <param name="path">The file to write; its folder must exist.</param>

@@ -6,7 +6,7 @@ namespace Anomaly.ED.Tests.TestSupport;
 
 /// <summary>Checks a full tensor against the compact form of golden/pipeline files: SHA-256, a stored band and five statistics.</summary>
 /// <remarks>See golden/pipeline/README.md, "Compact form": sums get atol scaled by the element count, min and max get atol.</remarks>
-public static class CompactGolden
+internal static class CompactGolden
 {
     /// <summary>Asserts the band and the statistics of <paramref name="actual"/> within <paramref name="atol"/>; returns the largest band difference.</summary>
     public static double AssertClose(SafetensorsFile file, string name, Tensor actual, double atol)
