@@ -163,10 +163,7 @@ public sealed class EdDetector : IDisposable
         return WithReadLock(() =>
         {
             using var maps = model.Score(batch);
-            var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
-            var scores = maps.ImageScores.cpu().data<float>().ToArray();
-            var pixels = model.Height * model.Width;
-            return scores.Select((score, i) => MakePrediction(score, smoothed.AsSpan(i * pixels, pixels).ToArray(), null)).ToArray();
+            return Predictions(maps, new (string?, (int, int)?)[batch.shape[0]]);
         });
     }
 
@@ -305,35 +302,35 @@ public sealed class EdDetector : IDisposable
         return WithReadLock(() =>
         {
             var results = new List<AnomalyPrediction>(images.Count);
-            var pixels = model.Height * model.Width;
             foreach (var chunk in images.Chunk(predict.BatchSize))
             {
                 using var scope = NewDisposeScope();
                 using var maps = model.Score(stack(chunk.Select(c => model.Transform.TransformImage(c.Image)).ToArray()));
-                var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
-                var scores = maps.ImageScores.cpu().data<float>().ToArray();
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
-                    var original = predict.MapAtOriginalResolution ? (chunk[i].Image.Height, chunk[i].Image.Width) : ((int, int)?)null;
-                    results.Add(MakePrediction(scores[i], map, chunk[i].Path, original));
-                }
+                results.AddRange(Predictions(maps, chunk.Select(c => (c.Path, predict.MapAtOriginalResolution ? (c.Image.Height, c.Image.Width) : ((int, int)?)null)).ToArray()));
             }
 
             return results;
         });
     }
 
-    private AnomalyPrediction MakePrediction(float score, float[] map, string? path, (int Height, int Width)? original = null)
+    // One prediction per image of the batch, each with its source path and, when given, the original size its map is carried back to.
+    private AnomalyPrediction[] Predictions(AnomalyMaps maps, (string? Path, (int Height, int Width)? Original)[] images)
     {
+        var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
+        var scores = maps.ImageScores.cpu().data<float>().ToArray();
+        var pixels = model.Height * model.Width;
         var calibration = model.Calibration;
-        var anomalyMap = original is { } size ? model.MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(model.Height, model.Width, map);
-        return new AnomalyPrediction(
-            score,
-            calibration?.Normalization is null ? null : calibration.Normalize(score),
-            calibration?.IsAnomalous(score),
-            anomalyMap,
-            path);
+        return scores.Select((score, i) =>
+        {
+            var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
+            var anomalyMap = images[i].Original is { } size ? model.MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(model.Height, model.Width, map);
+            return new AnomalyPrediction(
+                score,
+                calibration?.Normalization is null ? null : calibration.Normalize(score),
+                calibration?.IsAnomalous(score),
+                anomalyMap,
+                images[i].Path);
+        }).ToArray();
     }
 
     private T WithReadLock<T>(Func<T> action)
