@@ -62,6 +62,21 @@ public static class ImageDecoder
         return decoded.HasAlpha ? decoded.Rgba : ToRgb(decoded);
     }
 
+    /// <summary>The largest image accepted, in pixels (width times height), checked against the declared size before any pixel memory is allocated; a hostile or corrupt header cannot make the decoder allocate more.</summary>
+    /// <value>The default value is 100,000,000 (for example 10000 x 10000).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public static long MaxPixels
+    {
+        get => Volatile.Read(ref maxPixels);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            Volatile.Write(ref maxPixels, value);
+        }
+    }
+
+    private static long maxPixels = 100_000_000;
+
     private static byte[] ReadFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -113,10 +128,11 @@ public static class ImageDecoder
                 throw new ImageDecodeException(sourceName, $"invalid image size {info.Width}x{info.Height}");
             }
 
-            var byteCount = (long)info.Width * info.Height * 4;
-            if (byteCount > Array.MaxLength)
+            var pixels = (long)info.Width * info.Height;
+            var byteCount = pixels * 4;
+            if (pixels > MaxPixels || byteCount > Array.MaxLength)
             {
-                throw new ImageDecodeException(sourceName, $"the image is too large to decode ({info.Width}x{info.Height})");
+                throw new ImageDecodeException(sourceName, $"the declared size {info.Width}x{info.Height} is larger than ImageDecoder.MaxPixels ({MaxPixels} pixels)");
             }
 
             // Null colour space: no colour management (Pillow applies none); unpremultiplied: the RGB of

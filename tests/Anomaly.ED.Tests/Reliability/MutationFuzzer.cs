@@ -1,0 +1,150 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Anomaly.ED.Tests.Reliability;
+
+/// <summary>
+/// A seeded mutation fuzzer for readers of outside bytes: structural truncations, bit flips, byte runs, and
+/// splices of hostile text into the header region, bounded in count and time. Each case runs the target, which must
+/// either succeed or throw one of the allowed (documented) exception types; anything else is a finding, and its input
+/// is written to the temporary folder <c>anomaly-ed-fuzz-findings</c>, to be kept in <c>Reliability/FuzzRegressions/</c>.
+/// </summary>
+internal sealed class MutationFuzzer
+{
+    private static readonly string[] HostileTokens =
+    [
+        "18446744073709551615", "9223372036854775807", "-1", "4294967296", "1e309", "NaN", "[", "{", "}", "]", "\"\"",
+        "\"../../etc/passwd\"", "\"\\u0000\"", "\"F64\"", "\"BOOL\"", "\"X9\"", "[[[[[[[[[[[[[[[[[[[[[[[[", "null", "true",
+        "\"data_offsets\":[0,0]", "\"shape\":[4294967296,4294967296]", "\"data_offsets\":[8,4]",
+    ];
+
+    private readonly Random random;
+
+    public MutationFuzzer(int seed) => random = new Random(seed);
+
+    /// <summary>How long the random phase may run; a longer run is asked for with the ANOMALY_ED_FUZZ_SECONDS variable.</summary>
+    public static TimeSpan Budget(double defaultSeconds) =>
+        TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("ANOMALY_ED_FUZZ_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : defaultSeconds);
+
+    /// <summary>Every prefix ending at one of <paramref name="boundaries"/> (and one byte either side of it).</summary>
+    public static IEnumerable<byte[]> Truncations(byte[] input, IEnumerable<int> boundaries)
+    {
+        foreach (var at in boundaries.SelectMany(b => new[] { b - 1, b, b + 1 }).Where(b => b >= 0 && b < input.Length).Distinct().Order())
+        {
+            yield return input[..at];
+        }
+    }
+
+    /// <summary>One random mutation of <paramref name="input"/>; <paramref name="headerLength"/> bytes at the start are favoured.</summary>
+    public byte[] Mutate(byte[] input, int headerLength)
+    {
+        var bytes = (byte[])input.Clone();
+        var region = Math.Max(1, Math.Min(headerLength, bytes.Length));
+        switch (random.Next(6))
+        {
+            case 0:
+                for (var i = random.Next(1, 9); i > 0; i--)
+                {
+                    var at = random.Next(bytes.Length);
+                    bytes[at] ^= (byte)(1 << random.Next(8));
+                }
+
+                return bytes;
+            case 1:
+            {
+                var at = random.Next(region);
+                var value = (byte)random.Next(256);
+                bytes.AsSpan(at, Math.Min(random.Next(1, 16), bytes.Length - at)).Fill(value);
+                return bytes;
+            }
+
+            case 2:
+                return bytes[..random.Next(bytes.Length)];
+            case 3:
+            {
+                var token = Encoding.UTF8.GetBytes(HostileTokens[random.Next(HostileTokens.Length)]);
+                var at = random.Next(region);
+                return [.. bytes[..at], .. token, .. bytes[Math.Min(bytes.Length, at + random.Next(0, token.Length + 1))..]];
+            }
+
+            case 4:
+            {
+                // A length or size field somewhere in the header region set to an extreme value.
+                if (bytes.Length < 8)
+                {
+                    return bytes;
+                }
+
+                var at = random.Next(Math.Min(region, bytes.Length - 8) + 1);
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at, 8), random.Next(2) == 0 ? ulong.MaxValue : (ulong)random.NextInt64());
+                return bytes;
+            }
+
+            default:
+            {
+                var at = random.Next(bytes.Length);
+                var length = random.Next(1, Math.Min(64, bytes.Length - at) + 1);
+                return [.. bytes[..at], .. bytes.AsSpan(at, length), .. bytes[at..]];
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="target"/> on every input; returns the findings (inputs that ended in a disallowed exception).</summary>
+    public static FuzzReport Run(string name, IEnumerable<byte[]> inputs, Action<byte[]> target, IReadOnlyList<Type> allowed, TimeSpan budget, int maxCases)
+    {
+        var watch = Stopwatch.StartNew();
+        var report = new FuzzReport(name);
+        foreach (var input in inputs)
+        {
+            if (report.Cases >= maxCases || watch.Elapsed > budget)
+            {
+                break;
+            }
+
+            report.Cases++;
+            try
+            {
+                target(input);
+                report.Accepted++;
+            }
+            catch (Exception e) when (allowed.Any(t => t.IsInstanceOfType(e)))
+            {
+                report.Rejected++;
+            }
+            catch (Exception e)
+            {
+                report.Findings.Add((input, e));
+                SaveFinding(name, input);
+            }
+        }
+
+        return report;
+    }
+
+    private static void SaveFinding(string name, byte[] input)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "anomaly-ed-fuzz-findings");
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, $"{name}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(input))[..16]}.bin"), input);
+    }
+}
+
+/// <summary>What one fuzz run did.</summary>
+internal sealed class FuzzReport(string name)
+{
+    public string Name { get; } = name;
+
+    public int Cases { get; set; }
+
+    public int Accepted { get; set; }
+
+    public int Rejected { get; set; }
+
+    public List<(byte[] Input, Exception Error)> Findings { get; } = [];
+
+    public override string ToString() =>
+        $"{Name}: {Cases} cases, {Accepted} read, {Rejected} refused with the documented exception, {Findings.Count} findings"
+        + string.Concat(Findings.Take(3).Select(f => $"\n  {f.Error.GetType().Name}: {f.Error.Message} ({f.Input.Length} bytes)"));
+}
