@@ -9,6 +9,9 @@ public static class EdDefaults
     /// <summary>Input height and width in pixels.</summary>
     public const int ImageSize = 256;
 
+    /// <summary>The largest input height or width accepted, in pixels; larger inputs would need gigabytes per image.</summary>
+    public const int MaxImageSize = 4096;
+
     /// <summary>Attention heads per branch.</summary>
     public const int Heads = 8;
 

@@ -27,7 +27,10 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
         }
     }
 
-    private static List<string> Failures(EdOptions o)
+    /// <summary>The problems of options read from a model file: the same rules except that the recorded weights source need not exist here (the file may embed the weights, or the caller gives them).</summary>
+    internal static IReadOnlyList<string> ModelFileFailures(EdOptions options) => Failures(options, checkWeightsSource: false);
+
+    private static List<string> Failures(EdOptions o, bool checkWeightsSource = true)
     {
         var f = new List<string>();
         void Check(bool ok, string message)
@@ -45,7 +48,7 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
         }
 
         Check(Enum.IsDefined(o.Method), Fmt($"Method = {o.Method} is not a known method ({string.Join(", ", Enum.GetNames<DetectorMethod>())})."));
-        CheckBackbone(o.Backbone, Check);
+        CheckBackbone(o.Backbone, checkWeightsSource, Check);
         if (o.Method is DetectorMethod.Ed or DetectorMethod.Fod)
         {
             CheckNetwork(o.Network, o.Backbone.Levels?.Count ?? 0, Check);
@@ -57,10 +60,16 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
         return f;
     }
 
-    private static void CheckBackbone(BackboneOptions b, Action<bool, string> check)
+    private static void CheckBackbone(BackboneOptions b, bool checkWeightsSource, Action<bool, string> check)
     {
         check(BackboneCatalog.TryGet(b.Name, out _),
             Fmt($"Backbone.Name '{b.Name}' is unknown; known backbones: {string.Join(", ", BackboneCatalog.Names)}."));
+        if (!checkWeightsSource)
+        {
+            CheckStagesAndSize(b, check);
+            return;
+        }
+
         check(b.WeightsPath is null || File.Exists(b.WeightsPath),
             Fmt($"Backbone.WeightsPath '{b.WeightsPath}' does not exist."));
         check(b.WeightsPath is null || b.PretrainedCheckpoint is null,
@@ -82,7 +91,11 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
 
         check(b.WeightsPath is not null || b.PretrainedCheckpoint is not null || b.AllowUntrained,
             "No backbone weights: set Backbone.WeightsPath, Backbone.PretrainedCheckpoint, or Backbone.AllowUntrained = true (untrained weights detect defects poorly).");
+        CheckStagesAndSize(b, check);
+    }
 
+    private static void CheckStagesAndSize(BackboneOptions b, Action<bool, string> check)
+    {
         var levels = b.Levels ?? [];
         check(levels.Count > 0, "Backbone.Levels is empty; at least one backbone stage (e.g. 'layer2') is needed.");
         check(levels.Distinct(StringComparer.Ordinal).Count() == levels.Count, Fmt($"Backbone.Levels [{string.Join(", ", levels)}] has duplicates."));
@@ -91,8 +104,8 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
             check(level is "layer1" or "layer2" or "layer3" or "layer4", Fmt($"Backbone.Levels entry '{level}' is not a backbone stage (layer1 to layer4)."));
         }
 
-        check(b.ImageHeight >= 32, Fmt($"Backbone.ImageHeight = {b.ImageHeight} must be at least 32 pixels."));
-        check(b.ImageWidth >= 32, Fmt($"Backbone.ImageWidth = {b.ImageWidth} must be at least 32 pixels."));
+        check(b.ImageHeight is >= 32 and <= EdDefaults.MaxImageSize, Fmt($"Backbone.ImageHeight = {b.ImageHeight} must lie in [32, {EdDefaults.MaxImageSize}] pixels."));
+        check(b.ImageWidth is >= 32 and <= EdDefaults.MaxImageSize, Fmt($"Backbone.ImageWidth = {b.ImageWidth} must lie in [32, {EdDefaults.MaxImageSize}] pixels."));
     }
 
     private static void CheckNetwork(EdNetworkOptions n, int levels, Action<bool, string> check)

@@ -116,6 +116,11 @@ internal static class EdModelFile
                 var options = version == 1
                     ? ModelFileV1Options.Read(metadata.GetValueOrDefault("options") ?? throw new ModelFileException(path, "metadata 'options' is missing."), Json)
                     : Deserialize<EdOptions>(metadata, "options", path);
+                if (EdOptionsValidator.ModelFileFailures(options) is { Count: > 0 } problems)
+                {
+                    throw new ModelFileException(path, "its options are invalid: " + string.Join(" ", problems));
+                }
+
                 if (version > 1 && metadata.GetValueOrDefault("method") != options.Method.ToString())
                 {
                     throw new ModelFileException(path, $"its metadata names method '{metadata.GetValueOrDefault("method")}' but its options describe {options.Method}.");
