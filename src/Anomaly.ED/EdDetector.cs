@@ -284,6 +284,11 @@ public sealed class EdDetector : IDisposable
         gate.EnterWriteLock();
         try
         {
+            if (disposed)
+            {
+                return;
+            }
+
             disposed = true;
             model.Dispose();
         }
@@ -292,7 +297,8 @@ public sealed class EdDetector : IDisposable
             gate.ExitWriteLock();
         }
 
-        gate.Dispose();
+        // The lock itself is not disposed: a call that passed the disposed check may still be waiting on it, and it
+        // must wake to an ObjectDisposedException, not to a disposed lock.
     }
 
     private IReadOnlyList<AnomalyPrediction> PredictDecoded(IReadOnlyList<(ImageBuffer Image, string? Path)> images, PredictOptions? predictOptions)
@@ -361,6 +367,21 @@ public sealed class EdDetector : IDisposable
         else
         {
             gate.EnterReadLock();
+        }
+
+        // Dispose may have run while this call waited for the lock.
+        if (disposed)
+        {
+            if (write)
+            {
+                gate.ExitWriteLock();
+            }
+            else
+            {
+                gate.ExitReadLock();
+            }
+
+            throw new ObjectDisposedException(nameof(EdDetector));
         }
     }
 }

@@ -18,7 +18,7 @@ public sealed class ImageDecoderFuzzTests(ITestOutputHelper output)
             .Concat(seeds.SelectMany(s => MutationFuzzer.Truncations(s, Enumerable.Range(0, 12).Select(i => s.Length * i / 12))))
             .Concat(Enumerable.Range(0, int.MaxValue).Select(i => fuzzer.Mutate(seeds[i % seeds.Length], 64)));
 
-        var report = MutationFuzzer.Run("image", inputs, Decode, [typeof(ImageDecodeException)], MutationFuzzer.Budget(12), maxCases: 20_000);
+        var report = MutationFuzzer.Run("image", inputs, Decode, [typeof(ImageDecodeException)], MutationFuzzer.Budget(12), maxCases: MutationFuzzer.MaxCases(20_000));
 
         output.WriteLine(report.ToString());
         report.Findings.Should().BeEmpty(report.ToString());

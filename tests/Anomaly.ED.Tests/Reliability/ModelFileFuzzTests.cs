@@ -31,7 +31,7 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
             .Concat(MutationFuzzer.Truncations(seed, [0, 8, headerEnd, seed.Length / 2]))
             .Concat(Enumerable.Range(0, int.MaxValue).Select(_ => fuzzer.Mutate(seed, headerEnd)));
 
-        var report = MutationFuzzer.Run("model", inputs, bytes => Load(path, bytes), [typeof(ModelFileException)], MutationFuzzer.Budget(10), maxCases: 5_000);
+        var report = MutationFuzzer.Run("model", inputs, bytes => Load(path, bytes), [typeof(ModelFileException)], MutationFuzzer.Budget(10), maxCases: MutationFuzzer.MaxCases(5_000));
 
         output.WriteLine(report.ToString());
         report.Findings.Should().BeEmpty(report.ToString());

@@ -28,6 +28,10 @@ internal sealed class MutationFuzzer
     public static TimeSpan Budget(double defaultSeconds) =>
         TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("ANOMALY_ED_FUZZ_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : defaultSeconds);
 
+    /// <summary>The case limit of a run: the default for the test suite, unbounded when a longer run is asked for.</summary>
+    public static int MaxCases(int defaultCases) =>
+        Environment.GetEnvironmentVariable("ANOMALY_ED_FUZZ_SECONDS") is null ? defaultCases : int.MaxValue;
+
     /// <summary>Every prefix ending at one of <paramref name="boundaries"/> (and one byte either side of it).</summary>
     public static IEnumerable<byte[]> Truncations(byte[] input, IEnumerable<int> boundaries)
     {

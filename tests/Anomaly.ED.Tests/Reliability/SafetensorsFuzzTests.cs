@@ -24,7 +24,7 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output)
             .Concat(MutationFuzzer.Truncations(seed, boundaries))
             .Concat(HostileHeaders())
             .Concat(Enumerable.Range(0, int.MaxValue).Select(_ => fuzzer.Mutate(seed, headerEnd)));
-        var report = MutationFuzzer.Run("safetensors", inputs, bytes => Read(path, bytes), [typeof(SafetensorsFormatException)], MutationFuzzer.Budget(15), maxCases: 20_000);
+        var report = MutationFuzzer.Run("safetensors", inputs, bytes => Read(path, bytes), [typeof(SafetensorsFormatException)], MutationFuzzer.Budget(15), maxCases: MutationFuzzer.MaxCases(20_000));
 
         output.WriteLine(report.ToString());
         report.Findings.Should().BeEmpty(report.ToString());

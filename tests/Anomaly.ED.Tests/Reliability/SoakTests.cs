@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using Anomaly.ED.Tests.Data;
+using Xunit.Abstractions;
+using TorchSharp;
+
+namespace Anomaly.ED.Tests.Reliability;
+
+/// <summary>
+/// A long run of predictions on one detector (a small CPU configuration): after warm-up, resident memory, the managed
+/// heap and the count of live tensors must not grow. The count is 10,000 unless ANOMALY_ED_SOAK_PREDICTIONS says otherwise.
+/// </summary>
+public sealed class SoakTests(ITestOutputHelper output)
+{
+    private const int SampleEvery = 500;
+
+    [Fact]
+    public void TenThousandPredictionsDoNotGrowMemory()
+    {
+        var count = int.TryParse(Environment.GetEnvironmentVariable("ANOMALY_ED_SOAK_PREDICTIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 10_000;
+        using var folder = new TempDirectory();
+        Anomaly.ED.Data.SyntheticDefectDataset.Generate(folder.Path, size: 32, trainCount: 4, testNormalCount: 2, testDefectsPerType: 1, seed: 17);
+        using var detector = new EdDetectorBuilder()
+            .WithBackbone("resnet18").WithUntrainedBackbone().WithImageSize(32)
+            .WithLevels(["layer1"], [16]).WithNetwork(heads: 2, layers: 1).WithEpochs(1).WithBatchSize(2).WithSeed(3)
+            .Build();
+        detector.Fit(Anomaly.ED.Data.SyntheticDefectDataset.OpenTraining(folder.Path));
+        var image = File.ReadAllBytes(Anomaly.ED.Data.SyntheticDefectDataset.OpenTest(folder.Path).Items[0].ImagePath);
+
+        var samples = new List<(int Calls, double RssMb, double ManagedMb, long LiveTensors)>();
+        var watch = Stopwatch.StartNew();
+        for (var call = 1; call <= count; call++)
+        {
+            detector.Predict(image);
+            if (call % SampleEvery == 0)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                using var process = Process.GetCurrentProcess();
+                samples.Add((call, process.WorkingSet64 / 1048576.0, GC.GetTotalMemory(forceFullCollection: true) / 1048576.0, DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+            }
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        foreach (var s in samples)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Calls,6} calls  RSS {s.RssMb,8:F1} MB  managed {s.ManagedMb,6:F2} MB  live tensors {s.LiveTensors}"));
+        }
+
+        // Warm-up: the first quarter of the samples (allocator pools, JIT, lazily created native state).
+        var steady = samples.Skip(Math.Max(1, samples.Count / 4)).ToList();
+        var rssSlope = Slope(steady.Select(s => ((double)s.Calls, s.RssMb)).ToList()) * 1000;
+        var managedSlope = Slope(steady.Select(s => ((double)s.Calls, s.ManagedMb)).ToList()) * 1000;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} predictions in {seconds:F1} s ({count / seconds:F0}/s); after warm-up RSS slope {rssSlope:F3} MB per 1000 calls, managed {managedSlope:F4} MB per 1000 calls"));
+
+        steady.Select(s => s.LiveTensors).Distinct().Should().ContainSingle("no tensor outlives its prediction");
+        rssSlope.Should().BeLessThan(1.0, "native memory must not grow with the number of predictions (1 MB per 1000 calls would be a leak of 1 KB per call)");
+        managedSlope.Should().BeLessThan(0.1);
+    }
+
+    private static double Slope(IReadOnlyList<(double X, double Y)> points)
+    {
+        var meanX = points.Average(p => p.X);
+        var meanY = points.Average(p => p.Y);
+        var covariance = points.Sum(p => (p.X - meanX) * (p.Y - meanY));
+        var variance = points.Sum(p => (p.X - meanX) * (p.X - meanX));
+        return variance == 0 ? 0 : covariance / variance;
+    }
+}
