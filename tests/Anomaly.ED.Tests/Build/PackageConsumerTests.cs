@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Anomaly.ED.Build;
+using Anomaly.ED.Tests.Data;
+
+namespace Anomaly.ED.Tests.Build;
+
+/// <summary>
+/// The package as an application sees it: packs Anomaly.ED to a local folder, creates a console project outside
+/// the repository that references it and TorchSharp-cpu, and builds, runs and publishes it with nothing but the
+/// dotnet executable on PATH (no patchelf, no compiler). On a system whose libstdc++ lacks GLIBCXX_3.4.32
+/// (Debian 12, Ubuntu 22.04) this is the package's buildTransitive fix at work; elsewhere it checks that nothing
+/// changes. About two minutes on two cores, most of it in the three builds.
+/// </summary>
+public sealed partial class PackageConsumerTests : IDisposable
+{
+    private const string AppName = "ConsumerApp";
+    private const string PatchLogLine = "Anomaly.ED: made the GLIBCXX_3.4.32 requirement of libLibTorchSharp.so weak";
+
+    private readonly TempDirectory folder = new();
+    private readonly string packageVersion = "0.1.0-e2e" + Guid.NewGuid().ToString("N");
+
+    [LinuxX64Fact]
+    public void A_console_app_referencing_the_package_builds_runs_and_publishes_with_only_the_dotnet_sdk()
+    {
+        var dotnet = new IsolatedDotnet(folder.Combine("path"));
+        Directory.GetFileSystemEntries(dotnet.ToolsFolder).Select(Path.GetFileName).Should().Equal("dotnet");
+        var packageLibrary = TorchSharpNativeLibrary.InPackageFolder();
+        packageLibrary.Should().NotBeNull("the test project restored TorchSharp {0}", TorchSharpNativeLibrary.Version);
+        var packageHash = Sha256(packageLibrary!);
+        var expectPatch = SystemLacksGlibcxx3432();
+
+        var feed = Pack(dotnet);
+        var app = WriteConsoleApp(feed);
+
+        var build = Succeeds(dotnet.Dotnet(app, "build", "-c", "Debug"));
+        CountPatchLines(build).Should().Be(expectPatch ? 1 : 0, "the patch is logged once, and only where it is needed");
+        var builtLibrary = Path.Combine(app, "bin", "Debug", "net10.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        ShouldBeThePackageFileWithWeakFlag(builtLibrary, packageLibrary!, expectPatch);
+
+        var run = Succeeds(dotnet.Dotnet(app, "run", "--no-build", "-c", "Debug", "--", folder.Combine("data-run")));
+        ShouldHaveScoredAnImage(run);
+
+        var publishDir = folder.Combine("publish");
+        Succeeds(dotnet.Dotnet(app, "publish", "-c", "Debug", "-r", "linux-x64", "--self-contained",
+            "-p:PublishSingleFile=true", "-p:IncludeNativeLibrariesForSelfExtract=true", "-o", publishDir));
+        Directory.GetFiles(publishDir).Select(Path.GetFileName).Should().NotContain("libLibTorchSharp.so", "the native libraries are inside the single file");
+        var extractDir = folder.Combine("extract");
+        var published = dotnet.Run(Path.Combine(publishDir, AppName), publishDir, [folder.Combine("data-published")],
+            new Dictionary<string, string> { ["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = extractDir });
+        ShouldHaveScoredAnImage(Succeeds(published));
+        var extracted = Directory.GetFiles(extractDir, "libLibTorchSharp.so", SearchOption.AllDirectories).Should().ContainSingle().Subject;
+        ShouldBeThePackageFileWithWeakFlag(extracted, packageLibrary!, expectPatch);
+
+        var off = Succeeds(dotnet.Dotnet(app, "build", "-c", "Debug", "-p:AnomalyEdPatchLibTorchSharp=false"));
+        CountPatchLines(off).Should().Be(0);
+        File.ReadAllBytes(builtLibrary).Should().Equal(File.ReadAllBytes(packageLibrary!), "turning the patch off restores the package's file");
+        if (expectPatch)
+        {
+            var unpatched = dotnet.Dotnet(app, "run", "--no-build", "-c", "Debug", "--", folder.Combine("data-off"));
+            unpatched.ExitCode.Should().NotBe(0, "without the patch TorchSharp cannot load here, which is what the test above relies on");
+        }
+
+        Sha256(packageLibrary!).Should().Be(packageHash, "the NuGet package folder is never written");
+    }
+
+    public void Dispose()
+    {
+        folder.Dispose();
+        var cached = Path.Combine(TorchSharpNativeLibrary.PackagesFolder, "anomaly.ed", packageVersion.ToLowerInvariant());
+        if (Directory.Exists(cached))
+        {
+            Directory.Delete(cached, recursive: true); // this run's own package version, restored only by this test
+        }
+    }
+
+    private string Pack(IsolatedDotnet dotnet)
+    {
+        var repository = RepositoryRoot();
+        var feed = folder.Combine("feed");
+        Succeeds(dotnet.Dotnet(repository, "pack", Path.Combine(repository, "src", "Anomaly.ED", "Anomaly.ED.csproj"),
+            "-o", feed, "--artifacts-path", folder.Combine("pack-artifacts"), $"-p:Version={packageVersion}"));
+        using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Anomaly.ED.{packageVersion}.nupkg")))
+        {
+            package.Entries.Select(e => e.FullName).Should().Contain(
+                ["buildTransitive/Anomaly.ED.targets", "buildTransitive/AnomalyEdWeakenGlibcxxRequirement.cs"]);
+        }
+
+        return feed;
+    }
+
+    /// <summary>A console project outside the repository; its nuget.config is the repository's plus the local feed.</summary>
+    private string WriteConsoleApp(string feed)
+    {
+        var app = folder.CreateFolder(AppName);
+        var config = XDocument.Load(Path.Combine(RepositoryRoot(), "nuget.config"));
+        config.Root!.Element("packageSources")!.Add(new XElement("add", new XAttribute("key", "anomaly-ed-e2e"), new XAttribute("value", feed)));
+        config.Save(Path.Combine(app, "nuget.config"));
+        File.WriteAllText(Path.Combine(app, AppName + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Anomaly.ED" Version="{packageVersion}" />
+                <PackageReference Include="TorchSharp-cpu" Version="{TorchSharpNativeLibrary.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using System.Globalization;
+            using Anomaly.ED;
+            using Anomaly.ED.Data;
+            using TorchSharp;
+
+            var root = args[0];
+            using (torch.NewDisposeScope())
+            {
+                Console.WriteLine($"tensor-sum={torch.ones(2, 3).sum().item<float>().ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            SyntheticDefectDataset.Generate(root, size: 64, trainCount: 4, testNormalCount: 1, testDefectsPerType: 0, seed: 3);
+            using var detector = new EdDetectorBuilder()
+                .WithBackbone("resnet18")
+                .WithUntrainedBackbone()
+                .WithImageSize(64)
+                .WithLevels(["layer2", "layer3"], [32, 32])
+                .WithNetwork(heads: 4, layers: 1)
+                .WithEpochs(1)
+                .WithBatchSize(4)
+                .Build();
+            detector.Fit(SyntheticDefectDataset.OpenTraining(root));
+            var prediction = detector.Predict(Directory.GetFiles(Path.Combine(root, "test", "good"))[0]);
+            Console.WriteLine($"score={prediction.Score.ToString(CultureInfo.InvariantCulture)}");
+            """);
+        return app;
+    }
+
+    private static void ShouldBeThePackageFileWithWeakFlag(string output, string package, bool patched)
+    {
+        var outputBytes = File.ReadAllBytes(output);
+        var packageBytes = File.ReadAllBytes(package);
+        if (!patched)
+        {
+            outputBytes.Should().Equal(packageBytes, "{0} needs no patch on this system", output);
+            return;
+        }
+
+        var need = ElfVersionNeeds.Find(outputBytes, ElfVersionNeeds.Glibcxx3432, output)!;
+        need.IsWeak.Should().BeTrue("{0} is the patched copy", output);
+        outputBytes.Length.Should().Be(packageBytes.Length);
+        Enumerable.Range(0, packageBytes.Length).Where(i => outputBytes[i] != packageBytes[i]).Should().Equal((int)need.FlagsOffset);
+    }
+
+    private static void ShouldHaveScoredAnImage(ProcessResult result)
+    {
+        result.Output.Should().Contain("tensor-sum=6");
+        var score = ScoreLine().Match(result.Output);
+        score.Success.Should().BeTrue(result.Output);
+        float.IsFinite(float.Parse(score.Groups[1].Value, CultureInfo.InvariantCulture)).Should().BeTrue();
+    }
+
+    private static ProcessResult Succeeds(ProcessResult result)
+    {
+        result.ExitCode.Should().Be(0, result.Output);
+        return result;
+    }
+
+    private static int CountPatchLines(ProcessResult result) =>
+        result.Output.Split('\n').Count(line => line.Contains(PatchLogLine, StringComparison.Ordinal));
+
+    /// <summary>The same question the package's targets ask: does the loader's libstdc++ define GLIBCXX_3.4.32?</summary>
+    private static bool SystemLacksGlibcxx3432()
+    {
+        var libstdcxx = new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6" }.FirstOrDefault(File.Exists);
+        return libstdcxx is not null && File.ReadAllBytes(libstdcxx).AsSpan().IndexOf("GLIBCXX_3.4.32"u8) < 0;
+    }
+
+    private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Anomaly.ED.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Anomaly.ED.sln above {AppContext.BaseDirectory}.");
+    }
+
+    [GeneratedRegex(@"score=(\S+)")]
+    private static partial Regex ScoreLine();
+}
+
+/// <summary>A fact for Linux x64 only (TorchSharp-cpu's Linux bundle); skipped, with the reason, elsewhere.</summary>
+public sealed class LinuxX64FactAttribute : FactAttribute
+{
+    public LinuxX64FactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Skip = "Builds and runs a Linux x64 application with TorchSharp-cpu.";
+        }
+    }
+}
