@@ -1,23 +1,33 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Anomaly.ED.Build;
 using Anomaly.ED.Tests.Data;
+using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.Build;
 
 /// <summary>
-/// The package as an application sees it: packs Anomaly.ED to a local folder, creates a console project outside
-/// the repository that references it and TorchSharp-cpu, and builds, runs and publishes it with nothing but the
-/// dotnet executable on PATH (no patchelf, no compiler). On a system whose libstdc++ lacks GLIBCXX_3.4.32
+/// The package as an application sees it: packs Anomaly.ED to a local folder, creates outside the repository a
+/// class library that references it and a console project that references that library and TorchSharp-cpu, and
+/// builds, runs and publishes the console project with nothing but the dotnet executable on PATH (no patchelf,
+/// no compiler). On a system whose libstdc++ lacks GLIBCXX_3.4.32
 /// (Debian 12, Ubuntu 22.04) this is the package's buildTransitive fix at work; elsewhere it checks that nothing
 /// changes. About two minutes on two cores, most of it in the three builds.
 /// </summary>
-public sealed partial class PackageConsumerTests : IDisposable
+public sealed partial class PackageConsumerTests(ITestOutputHelper output) : IDisposable
 {
     private const string AppName = "ConsumerApp";
+    private const string LibraryName = "ConsumerLibrary";
     private const string PatchLogLine = "Anomaly.ED: made the GLIBCXX_3.4.32 requirement of libLibTorchSharp.so weak";
+
+#if DEBUG
+    private const string BuildConfiguration = "Debug";
+#else
+    private const string BuildConfiguration = "Release";
+#endif
 
     private readonly TempDirectory folder = new();
     private readonly string packageVersion = "0.1.0-e2e" + Guid.NewGuid().ToString("N");
@@ -32,35 +42,42 @@ public sealed partial class PackageConsumerTests : IDisposable
         var packageHash = Sha256(packageLibrary!);
         var expectPatch = SystemLacksGlibcxx3432();
 
-        var feed = Pack(dotnet);
+        var feed = Step("pack", () => Pack(dotnet));
         var app = WriteConsoleApp(feed);
 
-        var build = Succeeds(dotnet.Dotnet(app, "build", "-c", "Debug"));
+        var build = Step("build", () => Succeeds(dotnet.Dotnet(app, "build", "-c", "Debug")));
+        foreach (var (directory, name) in new[] { (folder.Combine(LibraryName), LibraryName), (app, AppName) })
+        {
+            File.ReadAllText(Path.Combine(directory, "obj", name + ".csproj.nuget.g.targets"))
+                .Should().Contain("buildTransitive/Anomaly.ED.targets", "the direct reference and the one through the library both import it");
+        }
+
         CountPatchLines(build).Should().Be(expectPatch ? 1 : 0, "the patch is logged once, and only where it is needed");
         var builtLibrary = Path.Combine(app, "bin", "Debug", "net10.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
         ShouldBeThePackageFileWithWeakFlag(builtLibrary, packageLibrary!, expectPatch);
 
-        var run = Succeeds(dotnet.Dotnet(app, "run", "--no-build", "-c", "Debug", "--", folder.Combine("data-run")));
+        var run = Step("run", () => Succeeds(dotnet.Dotnet(app, "run", "--no-build", "-c", "Debug", "--", folder.Combine("data-run"))));
         ShouldHaveScoredAnImage(run);
 
         var publishDir = folder.Combine("publish");
-        Succeeds(dotnet.Dotnet(app, "publish", "-c", "Debug", "-r", "linux-x64", "--self-contained",
-            "-p:PublishSingleFile=true", "-p:IncludeNativeLibrariesForSelfExtract=true", "-o", publishDir));
+        Step("publish self-contained single file", () => Succeeds(dotnet.Dotnet(app, "publish", "-c", "Debug", "-r", "linux-x64", "--self-contained",
+            "-p:PublishSingleFile=true", "-p:IncludeNativeLibrariesForSelfExtract=true", "-o", publishDir)));
         Directory.GetFiles(publishDir).Select(Path.GetFileName).Should().NotContain("libLibTorchSharp.so", "the native libraries are inside the single file");
         var extractDir = folder.Combine("extract");
-        var published = dotnet.Run(Path.Combine(publishDir, AppName), publishDir, [folder.Combine("data-published")],
-            new Dictionary<string, string> { ["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = extractDir });
+        var published = Step("run published", () => dotnet.Run(Path.Combine(publishDir, AppName), publishDir, [folder.Combine("data-published")],
+            new Dictionary<string, string> { ["DOTNET_BUNDLE_EXTRACT_BASE_DIR"] = extractDir }));
         ShouldHaveScoredAnImage(Succeeds(published));
         var extracted = Directory.GetFiles(extractDir, "libLibTorchSharp.so", SearchOption.AllDirectories).Should().ContainSingle().Subject;
         ShouldBeThePackageFileWithWeakFlag(extracted, packageLibrary!, expectPatch);
 
-        var off = Succeeds(dotnet.Dotnet(app, "build", "-c", "Debug", "-p:AnomalyEdPatchLibTorchSharp=false"));
+        var off = Step("build with the patch off", () => Succeeds(dotnet.Dotnet(app, "build", "-c", "Debug", "-p:AnomalyEdPatchLibTorchSharp=false")));
         CountPatchLines(off).Should().Be(0);
         File.ReadAllBytes(builtLibrary).Should().Equal(File.ReadAllBytes(packageLibrary!), "turning the patch off restores the package's file");
         if (expectPatch)
         {
-            var unpatched = dotnet.Dotnet(app, "run", "--no-build", "-c", "Debug", "--", folder.Combine("data-off"));
+            var unpatched = Step("run unpatched", () => dotnet.Dotnet(app, "run", "--no-build", "-c", "Debug", "--", folder.Combine("data-off")));
             unpatched.ExitCode.Should().NotBe(0, "without the patch TorchSharp cannot load here, which is what the test above relies on");
+            unpatched.Output.Should().Contain("Failed to load native component LibTorchSharp");
         }
 
         Sha256(packageLibrary!).Should().Be(packageHash, "the NuGet package folder is never written");
@@ -76,12 +93,22 @@ public sealed partial class PackageConsumerTests : IDisposable
         }
     }
 
+    /// <summary>Runs one step and writes its wall time to the test output.</summary>
+    private T Step<T>(string name, Func<T> step)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = step();
+        output.WriteLine($"{name}: {watch.Elapsed.TotalSeconds:F1} s");
+        return result;
+    }
+
+    /// <summary>Packs the library as this test run built it (same configuration), writing nothing into the repository.</summary>
     private string Pack(IsolatedDotnet dotnet)
     {
         var repository = RepositoryRoot();
         var feed = folder.Combine("feed");
-        Succeeds(dotnet.Dotnet(repository, "pack", Path.Combine(repository, "src", "Anomaly.ED", "Anomaly.ED.csproj"),
-            "-o", feed, "--artifacts-path", folder.Combine("pack-artifacts"), $"-p:Version={packageVersion}"));
+        Succeeds(dotnet.Dotnet(repository, "pack", Path.Combine(repository, "src", "Anomaly.ED", "Anomaly.ED.csproj"), "--no-build",
+            "-c", BuildConfiguration, "-o", feed, $"-p:Version={packageVersion}", $"-p:NuspecOutputPath={folder.Combine("nuspec")}/"));
         using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Anomaly.ED.{packageVersion}.nupkg")))
         {
             package.Entries.Select(e => e.FullName).Should().Contain(
@@ -91,13 +118,27 @@ public sealed partial class PackageConsumerTests : IDisposable
         return feed;
     }
 
-    /// <summary>A console project outside the repository; its nuget.config is the repository's plus the local feed.</summary>
+    /// <summary>
+    /// A library that references the package and a console project that references the library, outside the
+    /// repository; their nuget.config is the repository's plus the local feed.
+    /// </summary>
     private string WriteConsoleApp(string feed)
     {
-        var app = folder.CreateFolder(AppName);
         var config = XDocument.Load(Path.Combine(RepositoryRoot(), "nuget.config"));
         config.Root!.Element("packageSources")!.Add(new XElement("add", new XAttribute("key", "anomaly-ed-e2e"), new XAttribute("value", feed)));
-        config.Save(Path.Combine(app, "nuget.config"));
+        config.Save(folder.Combine("nuget.config"));
+        var library = folder.CreateFolder(LibraryName);
+        File.WriteAllText(Path.Combine(library, LibraryName + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Anomaly.ED" Version="{packageVersion}" />
+              </ItemGroup>
+            </Project>
+            """);
+        var app = folder.CreateFolder(AppName);
         File.WriteAllText(Path.Combine(app, AppName + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -107,7 +148,7 @@ public sealed partial class PackageConsumerTests : IDisposable
                 <Nullable>enable</Nullable>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Anomaly.ED" Version="{packageVersion}" />
+                <ProjectReference Include="../{LibraryName}/{LibraryName}.csproj" />
                 <PackageReference Include="TorchSharp-cpu" Version="{TorchSharpNativeLibrary.Version}" />
               </ItemGroup>
             </Project>
