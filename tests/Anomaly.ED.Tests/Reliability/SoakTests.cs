@@ -8,16 +8,16 @@ namespace Anomaly.ED.Tests.Reliability;
 
 /// <summary>
 /// A long run of predictions on one detector (a small CPU configuration): after warm-up, resident memory, the managed
-/// heap and the count of live tensors must not grow. The count is 10,000 unless ANOMALY_ED_SOAK_PREDICTIONS says otherwise.
+/// heap and the count of live tensors must not grow. The suite runs 3,000 (about 20 s on the 2-core CI machine); ANOMALY_ED_SOAK_PREDICTIONS=10000 or more for the long run.
 /// </summary>
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int SampleEvery = 500;
 
     [Fact]
-    public void TenThousandPredictionsDoNotGrowMemory()
+    public void ThousandsOfPredictionsDoNotGrowMemory()
     {
-        var count = int.TryParse(Environment.GetEnvironmentVariable("ANOMALY_ED_SOAK_PREDICTIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 10_000;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("ANOMALY_ED_SOAK_PREDICTIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 3_000;
         using var folder = new TempDirectory();
         Anomaly.ED.Data.SyntheticDefectDataset.Generate(folder.Path, size: 32, trainCount: 4, testNormalCount: 2, testDefectsPerType: 1, seed: 17);
         using var detector = new EdDetectorBuilder()
