@@ -6,7 +6,7 @@ namespace Anomaly.ED.Weights;
 
 /// <summary>
 /// The Python globals a PyTorch state dict may name, as Razorvine.Pickle constructors: the tensor rebuild functions,
-/// <c>collections.OrderedDict</c> and the typed storage classes. They only build descriptions
+/// <c>collections.OrderedDict</c>, the typed storage classes, and numpy arrays (<c>_reconstruct</c>, <c>dtype</c>). They only build descriptions
 /// (<see cref="PyTorchTensorRef"/>); any other global stays an inert <c>ClassDict</c>, which the checkpoint reader rejects.
 /// </summary>
 /// <remarks>
@@ -33,6 +33,12 @@ internal static class PickleGlobals
             Replace("torch._utils", "_rebuild_tensor", previous => new TensorConstructor(previous));
             Replace("torch._utils", "_rebuild_parameter", previous => new ParameterConstructor(previous));
             Replace("collections", "OrderedDict", previous => new OrderedDictConstructor(previous));
+            foreach (var module in new[] { "numpy.core.multiarray", "numpy._core.multiarray" })
+            {
+                Replace(module, "_reconstruct", previous => new NumpyArrayConstructor(previous));
+            }
+
+            Replace("numpy", "dtype", previous => new NumpyDTypeConstructor(previous));
             foreach (var (name, dtype) in StorageTypes)
             {
                 Unpickler.registerConstructor("torch", name, new StorageType(dtype));
@@ -106,6 +112,22 @@ internal static class PickleGlobals
     {
         public object construct(object[] args)
             => args.Length == 0 || fallback is null ? new OrderedDict() : fallback.construct(args);
+    }
+
+    /// <summary><c>numpy.core.multiarray._reconstruct(ndarray, (0,), b'b')</c>: an empty array that BUILD fills.</summary>
+    private sealed class NumpyArrayConstructor(IObjectConstructor? fallback) : IObjectConstructor
+    {
+        public object construct(object[] args)
+            => args.Length == 3 && args[0] is Razorvine.Pickle.Objects.ClassDictConstructor { module: "numpy", name: "ndarray" }
+                ? new NumpyArray()
+                : fallback?.construct(args) ?? throw new PickleException("numpy's _reconstruct is called for something other than an ndarray");
+    }
+
+    /// <summary><c>numpy.dtype(name, align, copy)</c>.</summary>
+    private sealed class NumpyDTypeConstructor(IObjectConstructor? fallback) : IObjectConstructor
+    {
+        public object construct(object[] args)
+            => args.Length == 3 && args[0] is string name ? new NumpyDType(name) : fallback?.construct(args) ?? throw new PickleException("numpy.dtype is called with unexpected arguments");
     }
 
     /// <summary>An OrderedDict as a hash table: state-dict entries are matched by name, so their order is not needed.</summary>

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.IO.Compression;
 using System.Numerics;
-using Razorvine.Pickle;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Weights;
@@ -47,7 +46,7 @@ internal sealed class PyTorchCheckpointFile : IDisposable
             Root = ReadLegacy();
         }
 
-        CheckTree(Root, "the checkpoint");
+        SafePickle.CheckTree(Root, FilePath, "the checkpoint");
     }
 
     /// <summary>The absolute path of the file.</summary>
@@ -199,66 +198,39 @@ internal sealed class PyTorchCheckpointFile : IDisposable
         return root;
     }
 
-    private object? Unpickle(Stream source, bool legacy)
+    private object? Unpickle(Stream source, bool legacy) => SafePickle.Load(source, FilePath, pid => PersistentLoad(pid, legacy));
+
+    // torch.save's persistent ids: zip ('storage', storage_type, key, location, numel); legacy (..., size, view_metadata).
+    private PyTorchStorageRef PersistentLoad(object pid, bool legacy)
     {
-        try
+        if (pid is not object[] id || id.Length < 5 || id[0] is not "storage" || id[1] is not PickleGlobals.StorageType type || id[2] is not string key)
         {
-            using var unpickler = new RestrictedUnpickler(this, legacy);
-            return unpickler.load(source);
+            throw new Razorvine.Pickle.PickleException($"unexpected persistent id {Describe(pid)}; torch.save writes ('storage', <storage type>, <key>, <location>, <size>)");
         }
-        catch (CheckpointFormatException)
+
+        if (legacy && id.Length > 5 && id[5] is not null)
         {
-            throw;
+            throw new Razorvine.Pickle.PickleException($"storage '{key}' is a view of another storage (legacy format), which is not supported");
         }
-        catch (Exception e) when (e is PickleException or IOException or InvalidCastException or InvalidOperationException or ArgumentException
-            or IndexOutOfRangeException or FormatException or OverflowException or NotSupportedException or KeyNotFoundException or NullReferenceException)
+
+        var elementSize = SafetensorsDTypes.FromScalarType(type.DType)!.Value.ElementSize();
+        var count = Convert.ToInt64(id[4], System.Globalization.CultureInfo.InvariantCulture);
+        if (count < 0 || count * elementSize > int.MaxValue)
         {
-            var hint = e.Message.Contains("ClassDict", StringComparison.Ordinal)
-                ? " It calls a Python object other than a tensor or container; nothing was executed."
-                : string.Empty;
-            throw new CheckpointFormatException(FilePath, $"its pickle cannot be read as tensors and containers ({e.Message}).{hint}", e);
+            throw new Razorvine.Pickle.PickleException($"storage '{key}' has {count} elements; storages of 0 to 2 GiB are supported");
         }
+
+        var storage = new PyTorchStorageRef(key, type.DType, count);
+        if (storages.TryGetValue(key, out var known) && known != storage)
+        {
+            throw new Razorvine.Pickle.PickleException($"storage '{key}' is described twice, differently");
+        }
+
+        storages[key] = storage;
+        return storage;
     }
 
-    private void CheckTree(object? node, string where)
-    {
-        switch (node)
-        {
-            case null or string or bool or int or long or BigInteger or double or byte[] or PyTorchTensorRef:
-                return;
-            case Hashtable table:
-                foreach (DictionaryEntry entry in table)
-                {
-                    CheckTree(entry.Key, where);
-                    CheckTree(entry.Value, $"{where}['{entry.Key}']");
-                }
-
-                return;
-            case ArrayList list:
-                for (var i = 0; i < list.Count; i++)
-                {
-                    CheckTree(list[i], $"{where}[{i}]");
-                }
-
-                return;
-            case object[] tuple:
-                for (var i = 0; i < tuple.Length; i++)
-                {
-                    CheckTree(tuple[i], $"{where}[{i}]");
-                }
-
-                return;
-            case Razorvine.Pickle.Objects.ClassDict instance:
-                throw Rejected($"{where} is an instance of the Python class '{instance.ClassName}'");
-            case Razorvine.Pickle.Objects.ClassDictConstructor callable:
-                throw Rejected($"{where} is the Python object '{callable.module}.{callable.name}'");
-            default:
-                throw Rejected($"{where} is a Python {node.GetType().Name}");
-        }
-    }
-
-    private CheckpointFormatException Rejected(string what)
-        => new(FilePath, $"{what}. Only tensors and containers (dict, list, tuple, strings, numbers) are accepted; nothing in the file was executed.");
+    private static string Describe(object? value) => value is object[] tuple ? $"({string.Join(", ", tuple.Select(Describe))})" : value?.ToString() ?? "None";
 
     private void ReadExactly(Stream source, Span<byte> destination, string storageKey)
     {
@@ -270,42 +242,5 @@ internal sealed class PyTorchCheckpointFile : IDisposable
         {
             throw new CheckpointFormatException(FilePath, $"the data of storage '{storageKey}' is truncated or damaged ({e.Message}).", e);
         }
-    }
-
-    /// <summary>The unpickler: persistent ids become storage references; the tensor constructors read them.</summary>
-    private sealed class RestrictedUnpickler(PyTorchCheckpointFile file, bool legacy) : Unpickler
-    {
-        static RestrictedUnpickler() => PickleGlobals.Register();
-
-        protected override object persistentLoad(object pid)
-        {
-            // zip: ('storage', storage_type, key, location, numel); legacy: (..., size, view_metadata).
-            if (pid is not object[] id || id.Length < 5 || id[0] is not "storage" || id[1] is not PickleGlobals.StorageType type || id[2] is not string key)
-            {
-                throw new PickleException($"unexpected persistent id {Describe(pid)}; torch.save writes ('storage', <storage type>, <key>, <location>, <size>)");
-            }
-
-            if (legacy && id.Length > 5 && id[5] is not null)
-            {
-                throw new PickleException($"storage '{key}' is a view of another storage (legacy format), which is not supported");
-            }
-
-            var count = Convert.ToInt64(id[4], System.Globalization.CultureInfo.InvariantCulture);
-            if (count < 0 || count * SafetensorsDTypes.FromScalarType(type.DType)!.Value.ElementSize() > int.MaxValue)
-            {
-                throw new PickleException($"storage '{key}' has {count} elements; storages of 0 to 2 GiB are supported");
-            }
-
-            var storage = new PyTorchStorageRef(key, type.DType, count);
-            if (file.storages.TryGetValue(key, out var known) && known != storage)
-            {
-                throw new PickleException($"storage '{key}' is described twice, differently");
-            }
-
-            file.storages[key] = storage;
-            return storage;
-        }
-
-        private static string Describe(object? value) => value is object[] tuple ? $"({string.Join(", ", tuple.Select(Describe))})" : value?.ToString() ?? "None";
     }
 }
