@@ -12,8 +12,8 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace Anomaly.ED.Tests.Backbones;
 
 /// <summary>
-/// ML.NET's ImageNet ResNet18 (package Microsoft.ML.DnnImageFeaturizer.ResNet18, restored by this test project into the
-/// NuGet packages folder): the import maps every initializer, and the imported backbone fed torchvision-normalised input
+/// ML.NET's ImageNet ResNet18 (package Microsoft.ML.DnnImageFeaturizer.ResNet18, restored by this test project, and found
+/// as the library finds it: beside the tests, copied there through the quick start's reference, or in the NuGet packages folder): the import maps every initializer, and the imported backbone fed torchvision-normalised input
 /// equals ONNX Runtime's evaluation of the package's own graph fed the package's input (BGR, 0..255, minus its mean image).
 /// Tests that change NUGET_PACKAGES are in this class, whose tests run one at a time.
 /// </summary>
@@ -84,17 +84,39 @@ public sealed class MlNetResNet18Tests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void AMissingPackageNamesThePackageToAdd()
+    public async Task AMissingPackageNamesThePackageToAdd()
+    {
+        var checkpoint = new PretrainedCheckpoint("resnet18.absent", "resnet18", new NuGetPackageFile("Anomaly.ED.Absent.Package", "1.0.0", "tools/Model.onnx", "AbsentModels/Model.onnx"));
+        var cache = new PretrainedWeightsCache();
+
+        cache.TryGetCached(checkpoint, out _).Should().BeFalse();
+        var act = () => cache.DownloadAsync(checkpoint);
+
+        (await act.Should().ThrowAsync<FileNotFoundException>()).Which.Message.Should()
+            .Contain("dotnet add package Anomaly.ED.Absent.Package --version 1.0.0")
+            .And.Contain(Path.Combine(AppContext.BaseDirectory, "AbsentModels", "Model.onnx"));
+    }
+
+    [Fact]
+    public void ThePackageIsFoundInTheNuGetPackagesFolderInAnyRestoredVersion()
     {
         var previous = Environment.GetEnvironmentVariable(NuGetPackageFile.PackagesFolderEnvironmentVariable);
         using var files = new Weights.WeightsTestFiles();
+        var file = new NuGetPackageFile("Anomaly.ED.Absent.Package", "1.0.0", "tools/Model.onnx", "AbsentModels/Model.onnx");
+        var other = Path.Combine(files.Directory, "anomaly.ed.absent.package", "2.0.0", "tools", "Model.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(other)!);
+        File.WriteAllText(other, "model");
         Environment.SetEnvironmentVariable(NuGetPackageFile.PackagesFolderEnvironmentVariable, files.Directory);
         try
         {
-            var act = () => ResNetFeatureExtractor.FromPretrained("resnet18", ["layer2", "layer3"], "resnet18.mlnet_in1k");
+            file.TryLocate(out var found).Should().BeTrue();
+            found.Should().Be(other, "the known version is absent, so another restored version is used");
 
-            act.Should().Throw<FileNotFoundException>().Which.Message.Should()
-                .Contain("dotnet add package Microsoft.ML.DnnImageFeaturizer.ResNet18").And.Contain(files.Directory);
+            var known = Path.Combine(files.Directory, "anomaly.ed.absent.package", "1.0.0", "tools", "Model.onnx");
+            Directory.CreateDirectory(Path.GetDirectoryName(known)!);
+            File.WriteAllText(known, "model");
+            file.TryLocate(out found).Should().BeTrue();
+            found.Should().Be(known, "the known version comes first");
         }
         finally
         {
