@@ -12,10 +12,11 @@ using Tensor = TorchSharp.torch.Tensor;
 namespace Anomaly.ED.Tests.Backbones;
 
 /// <summary>
-/// ML.NET's ImageNet ResNet18 (package Microsoft.ML.DnnImageFeaturizer.ResNet18, restored by this test project, and found
-/// as the library finds it: beside the tests, copied there through the quick start's reference, or in the NuGet packages folder): the import maps every initializer, and the imported backbone fed torchvision-normalised input
-/// equals ONNX Runtime's evaluation of the package's own graph fed the package's input (BGR, 0..255, minus its mean image).
-/// Tests that change NUGET_PACKAGES are in this class, whose tests run one at a time.
+/// ML.NET's ImageNet ResNet18 (package Microsoft.ML.DnnImageFeaturizer.ResNet18, restored by this test project and found
+/// as the library finds it: beside the tests, where the quick start's reference copies it, or in the NuGet packages
+/// folder). The import maps every initializer, and the imported backbone fed torchvision-normalised input equals ONNX
+/// Runtime's evaluation of the package's own graph fed the package's input (BGR, 0..255, minus its mean image).
+/// The test that changes NUGET_PACKAGES is in this class, whose tests run one at a time.
 /// </summary>
 public sealed class MlNetResNet18Tests(ITestOutputHelper log)
 {
