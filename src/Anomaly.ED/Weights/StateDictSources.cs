@@ -31,8 +31,8 @@ internal static class StateDictSources
     }
 
     /// <summary>
-    /// Whether the file starts like a torch.save file (a zip archive, or a pickle protocol marker); a safetensors file
-    /// starts with its header length, whose high bytes are zero, followed by '{'.
+    /// Whether the file starts like a torch.save file (a zip archive, or a pickle protocol marker) and not like a
+    /// safetensors file (a little-endian header length below 4 GiB, then '{'), whose first bytes may also be 0x80.
     /// </summary>
     public static bool IsPyTorchFile(string path)
     {
@@ -41,10 +41,15 @@ internal static class StateDictSources
             return false;
         }
 
-        Span<byte> start = stackalloc byte[4];
+        Span<byte> start = stackalloc byte[9];
         using var stream = File.OpenRead(path);
         var read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
-        return read == 4 && (start.SequenceEqual("PK\u0003\u0004"u8) || (start[0] == 0x80 && start[1] is >= 2 and <= 5));
+        if (read == 9 && start[8] == (byte)'{' && start[4..8].IndexOfAnyExcept((byte)0) < 0)
+        {
+            return false;
+        }
+
+        return read >= 4 && (start[..4].SequenceEqual("PK\u0003\u0004"u8) || (start[0] == 0x80 && start[1] is >= 2 and <= 5));
     }
 
     /// <summary>

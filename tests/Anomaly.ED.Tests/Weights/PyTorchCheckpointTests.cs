@@ -143,6 +143,19 @@ public sealed class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void ASafetensorsFileWhoseHeaderLengthStartsWithThePickleMarkerIsStillSafetensors()
+    {
+        using var files = new WeightsTestFiles();
+        const string Entry = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        var path = files.WriteRaw("x.safetensors", Entry.PadRight(0x0280), BitConverter.GetBytes(2.5f));
+
+        File.ReadAllBytes(path)[..2].Should().Equal([(byte)0x80, (byte)0x02], "a header of 640 bytes starts like a pickle");
+        using var source = StateDictSources.Open(path);
+        using var a = source.Read("a");
+        a.item<float>().Should().Be(2.5f);
+    }
+
+    [Fact]
     public void AFileThatIsNoCheckpointIsRefused()
     {
         using var files = new WeightsTestFiles();
