@@ -23,11 +23,14 @@ public sealed class QuickStartOptions
         Options:
           --output <dir>         Folder for the dataset, heatmaps, report and model
                                  (default: <temp>/anomaly-ed-quickstart).
-          --weights <file>       Backbone weights (.safetensors, torchvision or timm names) for --backbone.
+          --weights <file>       Backbone weights for --backbone: .safetensors or PyTorch .pth/.bin (torchvision or
+                                 timm names), or ML.NET's ResNet18.onnx for resnet18.
           --download             Download the backbone's ImageNet weights (timm/<backbone>.tv_in1k, Hugging Face hub)
                                  into the local cache when they are not there yet. Nothing is downloaded without it.
-          --backbone <name>      resnet18, resnet34, resnet50, wide_resnet50_2, ... (default: wide_resnet50_2 with
-                                 pretrained weights; the smaller resnet18 without them, to keep the run short).
+          --backbone <name>      resnet18, resnet34, resnet50, wide_resnet50_2, ... Default: resnet18 with ML.NET's
+                                 ImageNet weights (resnet18.mlnet_in1k, from the NuGet package this sample references);
+                                 with --download or without that package, wide_resnet50_2 from the weights cache.
+          --untrained            Random (seeded) backbone weights instead, to compare with the ImageNet weights.
           --image-size <n>       Image height and width in pixels (default 128; 64 with --smoke).
           --train-images <n>     Defect-free training images (default 32; 8 with --smoke).
           --epochs <n>           Training epochs (default 30; 2 with --smoke).
@@ -71,6 +74,9 @@ public sealed class QuickStartOptions
 
     /// <summary>The seed of the dataset, initialisation and shuffling.</summary>
     public int Seed { get; set; } = 7;
+
+    /// <summary>Whether to use untrained (random, seeded) backbone weights.</summary>
+    public bool Untrained { get; set; }
 
     /// <summary>Whether to run the tiny smoke-test size.</summary>
     public bool Smoke { get; set; }
@@ -150,6 +156,9 @@ public sealed class QuickStartOptions
                 case "--seed":
                     options.Seed = CommandLineArguments.Integer(args, ref i);
                     break;
+                case "--untrained":
+                    options.Untrained = true;
+                    break;
                 case "--smoke":
                     options.Smoke = true;
                     break;
@@ -164,6 +173,11 @@ public sealed class QuickStartOptions
         if (options.WeightsPath is not null && options.Download)
         {
             throw new UsageException("--weights and --download exclude each other: --weights names a local file, --download fetches the catalog's file.");
+        }
+
+        if (options.Untrained && (options.WeightsPath is not null || options.Download))
+        {
+            throw new UsageException("--untrained excludes --weights and --download.");
         }
 
         return options;

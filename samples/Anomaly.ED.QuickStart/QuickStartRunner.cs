@@ -180,6 +180,22 @@ public sealed class QuickStartRunner
         }
 
         var cache = new PretrainedWeightsCache();
+        if (options.Untrained)
+        {
+            var random = options.UntrainedBackbone;
+            Print($"   {random} with UNTRAINED backbone weights (random, seeded), as asked with --untrained.");
+            return new BackboneWeights(random, null, null);
+        }
+
+        // The default: ML.NET's ImageNet ResNet18, which the sample's package reference puts beside the program.
+        var packaged = PretrainedCatalog.Get("resnet18.mlnet_in1k");
+        if (!options.Download && (options.Backbone is null || options.Backbone == packaged.Architecture) && cache.TryGetCached(packaged, out var onnx))
+        {
+            Print($"   {packaged.Architecture} with ImageNet weights {packaged.Name}: ML.NET's ResNet18 from the NuGet package {packaged.Package!.PackageId} {packaged.Package.Version}");
+            Print($"   ({onnx}; its preprocessing is folded into the first layer, and --untrained gives random weights)");
+            return new BackboneWeights(packaged.Architecture, null, packaged);
+        }
+
         PretrainedCatalog.TryGet(backbone, out var checkpoint);
         if (checkpoint is not null && cache.TryGetCached(checkpoint, out var cached))
         {

@@ -102,6 +102,32 @@ public sealed class EdDetector : IDisposable
     public TrainingResult Fit(string normalImagesFolder, EdFitOptions? fitOptions = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Fit(FolderDataset.Open(new FolderDatasetOptions { NormalDirectory = normalImagesFolder }, logger), fitOptions, progress, cancellationToken);
 
+    /// <summary>
+    /// Runs a model trained with the reference ED/FOD Python code: loads its trainer checkpoint (<c>.pth</c>) and its
+    /// reference features (<c>.pkl</c> of <c>create_ref_features.py</c>) into this detector, which must be built with
+    /// the training's configuration. Everything is validated before anything is copied; no Python code is run.
+    /// </summary>
+    /// <param name="checkpointPath">The reference trainer's <c>.pth</c> file.</param>
+    /// <param name="referenceFeaturesPath">The reference features' <c>.pkl</c> file.</param>
+    /// <exception cref="NotSupportedException">The detector runs another method than ED or FOD.</exception>
+    /// <exception cref="StateDictMismatchException">A level's parameter names or shapes differ from this detector's.</exception>
+    /// <exception cref="CheckpointFormatException">A file is damaged, refers to Python code, or holds something else.</exception>
+    public void ImportReferenceCheckpoint(string checkpointPath, string referenceFeaturesPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        ArgumentException.ThrowIfNullOrEmpty(referenceFeaturesPath);
+        var edModel = model as EdModel ?? throw new NotSupportedException($"Reference checkpoints are ED/FOD models; this detector runs {Method}.");
+        Enter(write: true);
+        try
+        {
+            edModel.ImportReferenceCheckpoint(checkpointPath, referenceFeaturesPath);
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
     /// <summary>Scores one image file.</summary>
     /// <param name="imagePath">A PNG, BMP or JPEG file.</param>
     /// <param name="predictOptions">Output options; null for the defaults.</param>

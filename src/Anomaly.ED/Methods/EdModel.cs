@@ -81,6 +81,13 @@ internal sealed class EdModel : DetectorModel
         }
     }
 
+    /// <summary>Loads a checkpoint of the reference ED/FOD trainer and its reference features, validated before anything is copied.</summary>
+    public void ImportReferenceCheckpoint(string checkpointPath, string referenceFeaturesPath)
+    {
+        ReferenceCheckpointImport.ImportInto(networks, [.. Extractor.Stages.Select(s => s.Name)], checkpointPath, referenceFeaturesPath);
+        IsFitted = true;
+    }
+
     public override Dictionary<string, Tensor> SaveState()
     {
         var state = new Dictionary<string, Tensor>();

@@ -1,8 +1,9 @@
 namespace Anomaly.ED.Weights;
 
 /// <summary>
-/// Well-known ImageNet checkpoints for the catalog backbones, as published by timm on the Hugging Face hub
-/// (torchvision's weights converted to safetensors with torchvision's parameter names).
+/// Well-known ImageNet checkpoints for the catalog backbones: timm's safetensors copies of torchvision's weights on the
+/// Hugging Face hub, and <c>resnet18.mlnet_in1k</c>, ML.NET's ImageNet ResNet18 from the NuGet package
+/// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> (no download; stem and layer1 to layer3 only).
 /// </summary>
 public static class PretrainedCatalog
 {
@@ -20,6 +21,7 @@ public static class PretrainedCatalog
         Timm("wide_resnet50_2", "tv2_in1k"),
         Timm("wide_resnet101_2", "tv_in1k"),
         Timm("wide_resnet101_2", "tv2_in1k"),
+        new(MlNetResNet18Package.CheckpointName, "resnet18", MlNetResNet18Package.Network),
     ];
 
     /// <summary>The checkpoint names, e.g. <c>"wide_resnet50_2.tv_in1k"</c>.</summary>

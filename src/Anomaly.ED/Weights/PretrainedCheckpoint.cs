@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace Anomaly.ED.Weights;
 
 /// <summary>
-/// A checkpoint file on the Hugging Face hub: <c>https://huggingface.co/&lt;Repository&gt;/resolve/&lt;Revision&gt;/&lt;FileName&gt;</c>.
+/// A checkpoint file on the Hugging Face hub: <c>https://huggingface.co/&lt;Repository&gt;/resolve/&lt;Revision&gt;/&lt;FileName&gt;</c>,
+/// or a file shipped in a NuGet package (<see cref="Package"/>).
 /// </summary>
 public sealed partial record PretrainedCheckpoint
 {
@@ -47,20 +48,40 @@ public sealed partial record PretrainedCheckpoint
         Sha256 = sha256?.ToLowerInvariant();
     }
 
+    /// <summary>Describes a checkpoint shipped in a NuGet package; it is found locally and never downloaded by the cache.</summary>
+    /// <param name="name">The catalog name, e.g. <c>"resnet18.mlnet_in1k"</c>.</param>
+    /// <param name="architecture">The backbone it fits, e.g. <c>"resnet18"</c>.</param>
+    /// <param name="package">The package file.</param>
+    public PretrainedCheckpoint(string name, string architecture, NuGetPackageFile package)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(architecture);
+        ArgumentNullException.ThrowIfNull(package);
+        Name = name;
+        Architecture = architecture;
+        Package = package;
+        Repository = package.PackageId;
+        FileName = Path.GetFileName(package.PathInPackage);
+        Revision = package.Version;
+    }
+
     /// <summary>The catalog name, e.g. <c>"wide_resnet50_2.tv_in1k"</c>.</summary>
     public string Name { get; }
 
     /// <summary>The backbone architecture the weights fit.</summary>
     public string Architecture { get; }
 
-    /// <summary>The hub repository, <c>owner/name</c>.</summary>
+    /// <summary>The hub repository, <c>owner/name</c>; for a <see cref="Package"/> checkpoint, the package id.</summary>
     public string Repository { get; }
 
-    /// <summary>The file name in the repository.</summary>
+    /// <summary>The file name in the repository (or package).</summary>
     public string FileName { get; }
 
-    /// <summary>The branch, tag or commit downloaded from.</summary>
+    /// <summary>The branch, tag or commit downloaded from; for a <see cref="Package"/> checkpoint, the package version.</summary>
     public string Revision { get; }
+
+    /// <summary>The NuGet package file that holds the weights, or null for a hub checkpoint.</summary>
+    public NuGetPackageFile? Package { get; }
 
     /// <summary>The expected SHA-256 (lower-case hex), or null when not verified.</summary>
     public string? Sha256 { get; }

@@ -50,18 +50,30 @@ public sealed class PretrainedWeightsCache
     /// <summary>Where a checkpoint is (or would be) cached.</summary>
     /// <param name="checkpoint">The checkpoint.</param>
     /// <returns>The absolute file path.</returns>
+    /// <remarks>A <see cref="PretrainedCheckpoint.Package"/> checkpoint is not cached: its path is where the file was found, else the first place searched.</remarks>
     public string GetPath(PretrainedCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Package is { } package)
+        {
+            return package.TryLocate(out var found) ? found : package.CandidatePaths()[0];
+        }
+
         return Path.Combine(CacheDirectory, checkpoint.RelativeCachePath);
     }
 
     /// <summary>The URL a checkpoint is downloaded from.</summary>
     /// <param name="checkpoint">The checkpoint.</param>
     /// <returns>The absolute URL.</returns>
+    /// <remarks>A <see cref="PretrainedCheckpoint.Package"/> checkpoint is not downloaded by the cache; its URL is the package's page on nuget.org.</remarks>
     public Uri GetUrl(PretrainedCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Package is { } package)
+        {
+            return new Uri($"https://www.nuget.org/packages/{package.PackageId}/{package.Version}");
+        }
+
         return new Uri(BaseAddress, checkpoint.RelativeUrl);
     }
 
@@ -71,6 +83,12 @@ public sealed class PretrainedWeightsCache
     /// <returns>Whether the checkpoint is cached.</returns>
     public bool TryGetCached(PretrainedCheckpoint checkpoint, [NotNullWhen(true)] out string? path)
     {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (checkpoint.Package is { } package)
+        {
+            return package.TryLocate(out path);
+        }
+
         var candidate = GetPath(checkpoint);
         path = File.Exists(candidate) ? candidate : null;
         return path is not null;
@@ -96,6 +114,11 @@ public sealed class PretrainedWeightsCache
         if (TryGetCached(checkpoint, out var path))
         {
             return path;
+        }
+
+        if (checkpoint.Package is { } package)
+        {
+            throw new FileNotFoundException(package.MissingFileMessage(checkpoint.Name), package.CandidatePaths()[0]);
         }
 
         throw new FileNotFoundException(
@@ -144,6 +167,14 @@ public sealed class PretrainedWeightsCache
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         cancellationToken.ThrowIfCancellationRequested();
+        if (checkpoint.Package is { } package)
+        {
+            // NuGet restores packages; this cache never fetches them.
+            return package.TryLocate(out var located)
+                ? located
+                : throw new FileNotFoundException(package.MissingFileMessage(checkpoint.Name), package.CandidatePaths()[0]);
+        }
+
         var path = GetPath(checkpoint);
         if (File.Exists(path))
         {

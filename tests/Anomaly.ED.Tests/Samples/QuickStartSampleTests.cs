@@ -23,7 +23,8 @@ public sealed class QuickStartSampleTests : IDisposable
         var (code, stdout, stderr) = await RunWithEmptyWeightsCache(["--smoke", "--output", output]);
 
         code.Should().Be(0, stderr);
-        stdout.Should().Contain("UNTRAINED backbone weights").And.Contain("--download");
+        stdout.Should().Contain("resnet18 with ImageNet weights resnet18.mlnet_in1k: ML.NET's ResNet18 from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18");
+        stdout.Should().NotContain("UNTRAINED");
         stdout.Should().Contain("epoch 2/2");
         stdout.Should().MatchRegex(@"image AUROC [01]\.\d{3}, pixel AUROC [01]\.\d{3}, AUPRO [01]\.\d{3}");
 
@@ -54,6 +55,19 @@ public sealed class QuickStartSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task UntrainedRunSaysSoAndEmbedsTheBackbone()
+    {
+        var output = Path.Combine(root, "untrained");
+        var (code, stdout, stderr) = await RunWithEmptyWeightsCache(["--smoke", "--untrained", "--output", output]);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("resnet18 with UNTRAINED backbone weights (random, seeded), as asked with --untrained.");
+        stdout.Should().Contain("backbone weights included");
+        using var detector = EdDetector.Load(Path.Combine(output, "quickstart.edmodel"));
+        detector.IsFitted.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task UsesCachedPretrainedWeightsWithoutTheUntrainedNotice()
     {
         var cache = Path.Combine(root, "cache");
@@ -66,7 +80,8 @@ public sealed class QuickStartSampleTests : IDisposable
         }
 
         var output = Path.Combine(root, "cached");
-        var (code, stdout, stderr) = await Run(["--smoke", "--output", output], cache);
+        // --download skips the packaged default; the checkpoint is cached, so nothing is downloaded.
+        var (code, stdout, stderr) = await Run(["--smoke", "--download", "--output", output], cache);
 
         code.Should().Be(0, stderr);
         stdout.Should().Contain($"resnet18 with ImageNet weights resnet18.tv_in1k from the local cache: {file}");
@@ -100,6 +115,7 @@ public sealed class QuickStartSampleTests : IDisposable
     [InlineData("--epochs x", "Option '--epochs' needs an integer, got 'x'.")]
     [InlineData("--image-size 16", "Option '--image-size' must be at least 32, got 16.")]
     [InlineData("--weights /nonexistent/w.safetensors", "'/nonexistent/w.safetensors', does not exist")]
+    [InlineData("--untrained --download", "--untrained excludes --weights and --download.")]
     public async Task BadCommandLinesExitWithOneAndAClearMessage(string args, string message)
     {
         var (code, _, stderr) = await RunWithEmptyWeightsCache([.. args.Split(' '), "--smoke", "--output", Path.Combine(root, "bad")]);
