@@ -21,11 +21,30 @@ internal static class TiledAttention
     /// <summary>Target size of one (B, H, rows, S) block temporary.</summary>
     public const long BlockBytes = 1L << 20;
 
+    [ThreadStatic]
+    private static long? rowsOverride;
+
     /// <summary>Query rows per block for these operands (at least one).</summary>
     public static long RowsPerBlock(AttentionOperands x)
     {
-        var bytesPerRow = x.Batch * x.Heads * x.KeyLength * sizeof(float);
+        if (rowsOverride is { } rows)
+        {
+            return Math.Min(rows, x.Length);
+        }
+
+        var bytesPerRow = x.Batch * x.Heads * x.KeyLength * x.Query.element_size();
         return Math.Clamp(BlockBytes / Math.Max(1, bytesPerRow), 1, x.Length);
+    }
+
+    /// <summary>Uses blocks of <paramref name="rows"/> query rows on this thread until disposed (tests of the blocking).</summary>
+    /// <param name="rows">Rows per block, at least one.</param>
+    /// <returns>Restores the previous setting when disposed.</returns>
+    public static IDisposable UseRowsPerBlock(long rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        var previous = rowsOverride;
+        rowsOverride = rows;
+        return new Restore(() => rowsOverride = previous);
     }
 
     /// <summary>The attention output A V, (B, H, L, E).</summary>
@@ -216,6 +235,11 @@ internal static class TiledAttention
     private static Tensor Log(Tensor p) => (p + LogEpsilon).log_();
 
     private static Tensor Symmetric(Tensor a, Tensor p, Tensor la, Tensor lp) => (p - a).mul_(lp - la);
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
 
     private static void ForEachBlock(AttentionOperands x, Action<long, long> body)
     {
