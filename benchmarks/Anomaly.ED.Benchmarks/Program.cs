@@ -4,6 +4,11 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+if (PredictionProcess.TryRun(args, out var exitCode))
+{
+    return exitCode;
+}
+
 if (args.Length > 0 && args[0] == "e2e")
 {
     return EndToEndBenchmark.Run(args[1..]);

@@ -5,8 +5,7 @@ namespace Anomaly.ED.Network;
 /// <summary>
 /// The attention map A = softmax(Q K^T + bias), the row-normalised Gaussian prior P and everything ED derives from them,
 /// computed in blocks of query rows so that no (B, H, L, S) tensor is ever held: every quantity is independent across
-/// query rows (softmax, prior, KL and entropy are row-wise). A block's temporaries stay near <see cref="BlockBytes"/>,
-/// small enough to stay in cache and below glibc's mmap threshold.
+/// query rows (softmax, prior, KL and entropy are row-wise). A block's temporaries stay near <see cref="BlockBytes"/>.
 /// </summary>
 /// <remarks>
 /// The prior is separable: P[i, (r, c)] = py_i[r] px_i[c] with py_i = softmax_r(-(row_i - r)^2 / (2 sigma1_i^2)) and
@@ -18,8 +17,12 @@ internal static class TiledAttention
     /// <summary>The reference's epsilon inside every logarithm of the KL and entropy terms.</summary>
     public const double LogEpsilon = 1e-4;
 
-    /// <summary>Target size of one (B, H, rows, S) block temporary.</summary>
-    public const long BlockBytes = 1L << 20;
+    /// <summary>
+    /// Target size of one (B, H, rows, S) block temporary: 128 query rows at level 1 for one image. Big enough that
+    /// per-operation overhead (and the intra-op threads' synchronisation) stays small against the work, small enough
+    /// to stay in the last-level cache and below glibc's mmap threshold (which adapts up to 32 MiB).
+    /// </summary>
+    public const long BlockBytes = 4L << 20;
 
     [ThreadStatic]
     private static long? rowsOverride;
