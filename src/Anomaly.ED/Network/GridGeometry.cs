@@ -87,7 +87,7 @@ public static class GridGeometry
     /// <param name="height">Grid rows.</param>
     /// <param name="width">Grid columns.</param>
     /// <returns>(rows (L, height), columns (L, width)), new float32 CPU tensors.</returns>
-    public static (Tensor RowDistances, Tensor ColumnDistances) AxisDistances(int height, int width)
+    internal static (Tensor RowDistances, Tensor ColumnDistances) AxisDistances(int height, int width)
     {
         using var scope = NewDisposeScope();
         var (rows, columns) = TokenCoordinates(height, width);
