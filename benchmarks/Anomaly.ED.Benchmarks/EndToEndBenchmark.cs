@@ -115,9 +115,9 @@ internal static class EndToEndBenchmark
         var maps = levels.Sum(EdArithmetic.MapElements);
         var predictFlops = backbone + forward + scoring;
 
-        // Training: forward, then two backward passes (loss1 keeps the graph, then loss2), each about twice the
-        // forward's products, plus the blocked attention's recomputation of Q K^T and A V in each backward pass.
-        var trainFlops = (5 * forward) + (2 * 2 * levels.Sum(o => 2 * EdArithmetic.ScoreProductFlops(o)));
+        // Training: forward, one backward pass over loss1 + loss2 (about twice the forward's products), and the
+        // blocked attention's recomputation of Q K^T and A V of both branches in the backward pass.
+        var trainFlops = (3 * forward) + levels.Sum(o => 2 * 2 * EdArithmetic.ScoreProductFlops(o));
         long parameters;
         using (var networks = new DisposableList<EdLevelNetwork>(levels.Select(o => new EdLevelNetwork(o))))
         {
