@@ -1,17 +1,14 @@
-using Anomaly.ED.Runtime;
 using Anomaly.ED.Benchmarks;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-// "--default-heap" measures with glibc's default allocator settings; otherwise freed memory is kept (docs/benchmarks.md).
-if (!args.Contains("--default-heap"))
+if (PredictionProcess.TryRun(args, out var exitCode))
 {
-    NativeHeap.RetainFreedMemory();
+    return exitCode;
 }
 
-args = args.Where(a => a != "--default-heap").ToArray();
 if (args.Length > 0 && args[0] == "e2e")
 {
     return EndToEndBenchmark.Run(args[1..]);

@@ -17,6 +17,7 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     private readonly double fixedScale;
     private readonly bool useOutProjection;
     private readonly bool computeMaps;
+    private readonly double dropoutProbability;
 
     private readonly Parameter? scale_factor;
     private readonly Parameter? attention_biases;
@@ -27,8 +28,8 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     private readonly Linear sigma_projection;
     private readonly Linear out_projection;
     private readonly Dropout dropout;
-    private readonly ModuleConstant token_rows;
-    private readonly ModuleConstant token_columns;
+    private readonly ModuleConstant row_distances;
+    private readonly ModuleConstant column_distances;
 
     /// <summary>Creates the attention for one branch of one layer.</summary>
     /// <param name="options">The level's options (validated by the caller).</param>
@@ -42,6 +43,7 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         tokenCount = options.TokenCount;
         useOutProjection = options.UseOutProjection;
         this.computeMaps = computeMaps;
+        dropoutProbability = options.Dropout;
         fixedScale = 1.0 / Math.Sqrt(d / heads);
 
         if (options.Scale == AttentionScaleKind.Learnable)
@@ -62,9 +64,9 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         out_projection = nn.Linear(d, d);
         dropout = nn.Dropout(options.Dropout);
 
-        var (rows, columns) = GridGeometry.TokenCoordinates(options.GridHeight, options.GridWidth);
-        token_rows = new ModuleConstant(rows);
-        token_columns = new ModuleConstant(columns);
+        var (rowDistances, columnDistances) = GridGeometry.AxisDistances(options.GridHeight, options.GridWidth);
+        row_distances = new ModuleConstant(rowDistances);
+        column_distances = new ModuleConstant(columnDistances);
         RegisterComponents();
     }
 
@@ -74,7 +76,10 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     /// <summary>Attends from <paramref name="query"/> (B, L, d_model) to <paramref name="keyValue"/> (B or 1, L, d_model).</summary>
     /// <param name="query">Query tokens (B, L, d_model).</param>
     /// <param name="keyValue">Key and value tokens (B, L, d_model), or (1, L, d_model) to share them across the batch.</param>
-    /// <returns>The output (B, L, d_model) and, when maps are computed, the attention (B, H, L, L) and the prior (B, H, L, L).</returns>
+    /// <returns>
+    /// The output (B, L, d_model) and, when maps are computed, the attention (B, H, L, L) and the prior (B, H, L, L),
+    /// which are built only when read: the output, scores and losses are computed in blocks of query rows.
+    /// </returns>
     public override AttentionOutput forward(Tensor query, Tensor keyValue)
     {
         using var scope = NewDisposeScope();
@@ -84,18 +89,53 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         var keyLength = keyValue.shape[1];
 
         var q = query_projection.call(query).view(batch, length, heads, -1).permute(0, 2, 1, 3);          // (B, H, L, E)
-        var k = key_projection.call(keyValue).view(keyBatch, keyLength, heads, -1).permute(0, 2, 3, 1);   // (Bk, H, E, S)
+        var k = key_projection.call(keyValue).view(keyBatch, keyLength, heads, -1).permute(0, 2, 1, 3);   // (Bk, H, S, E)
         var v = value_projection.call(keyValue).view(keyBatch, keyLength, heads, -1).permute(0, 2, 1, 3); // (Bk, H, S, E)
-
-        var scores = q.matmul(k);
-        scores = scale_factor is null ? scores * fixedScale : scale_factor * scores;
-        if (attention_biases is not null)
+        Tensor? sigma1 = null, sigma2 = null;
+        if (computeMaps)
         {
-            scores = scores + attention_biases.index_select(1, attention_bias_idxs!.flatten()).view(heads, length, keyLength);
+            (sigma1, sigma2) = PriorWidths(sigma_projection.call(query), heads);
         }
 
-        var attention = dropout.call(scores.softmax(-1));
-        var output = attention.matmul(v).permute(0, 2, 1, 3).reshape(batch, length, -1);
+        var operands = new AttentionOperands
+        {
+            Query = scale_factor is null ? q * fixedScale : q * scale_factor,
+            Key = k,
+            Value = v,
+            Sigma1 = sigma1,
+            Sigma2 = sigma2,
+            RowDistances = row_distances.Value.alias(),
+            ColumnDistances = column_distances.Value.alias(),
+            Biases = attention_biases?.alias(),
+            BiasIndex = attention_bias_idxs?.alias(),
+        };
+
+        Tensor output;
+        AttentionMaps? maps = null;
+        if (training && dropoutProbability > 0)
+        {
+            // Dropout draws a mask over the whole map, which the output and the losses must both see: built in full.
+            var attention = dropout.call(TiledAttention.AttentionBlock(operands, 0, length));
+            output = attention.matmul(v);
+            maps = computeMaps ? new AttentionMaps(attention, AttentionMaps.UnnormalisedPrior(operands)) : null;
+        }
+        else if (!computeMaps)
+        {
+            output = TiledAttention.Output(operands);
+        }
+        else if (is_grad_enabled())
+        {
+            var (result, first, second, entropy) = TiledAttentionFunction.Apply(operands);
+            output = result;
+            maps = new AttentionMaps(operands, new AssociationTerms(first, second, entropy));
+        }
+        else
+        {
+            output = TiledAttention.Output(operands);
+            maps = new AttentionMaps(operands, null);
+        }
+
+        output = output.permute(0, 2, 1, 3).reshape(batch, length, -1);
 
         // The reference evaluates out_projection and discards the result; parity mode skips it altogether.
         if (useOutProjection)
@@ -103,25 +143,18 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
             output = out_projection.call(output);
         }
 
-        if (!computeMaps)
-        {
-            return new AttentionOutput(output.MoveToOuterDisposeScope(), null, null);
-        }
-
-        var prior = GaussianPrior(sigma_projection.call(query), heads, token_rows.Value, token_columns.Value);
-        return new AttentionOutput(output.MoveToOuterDisposeScope(), attention.MoveToOuterDisposeScope(), prior.MoveToOuterDisposeScope());
+        maps?.MoveToOuterDisposeScope();
+        return new AttentionOutput(output.MoveToOuterDisposeScope(), maps);
     }
 
     /// <summary>
-    /// The unnormalised Gaussian prior (B, H, L, L) from the raw width logits s (B, L, 2H), in the reference's float order:
-    /// sigma = 3^(sigmoid(5 s) + 1e-5) - 1; T = 1 / (2 pi sigma1 sigma2) * exp(-dy / (2 sigma1^2) - dx / (2 sigma2^2)).
+    /// The prior widths sigma = 3^(sigmoid(5 s) + 1e-5) - 1 from the raw logits s (B, L, 2H), in the reference's float
+    /// order; channel 2h+k is head h, component k (0: rows, 1: columns).
     /// </summary>
-    /// <param name="sigmaRaw">Raw logits (B, L, 2H); channel 2h+k is head h, component k (0: rows, 1: columns).</param>
+    /// <param name="sigmaRaw">Raw logits (B, L, 2H).</param>
     /// <param name="heads">H.</param>
-    /// <param name="rows">Token rows (L).</param>
-    /// <param name="columns">Token columns (L).</param>
-    /// <returns>The prior (B, H, L, L).</returns>
-    internal static Tensor GaussianPrior(Tensor sigmaRaw, int heads, Tensor rows, Tensor columns)
+    /// <returns>sigma1 (rows) and sigma2 (columns), each (B, H, L).</returns>
+    internal static (Tensor Sigma1, Tensor Sigma2) PriorWidths(Tensor sigmaRaw, int heads)
     {
         using var scope = NewDisposeScope();
         var batch = sigmaRaw.shape[0];
@@ -129,30 +162,15 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         var sigma = sigmaRaw.view(batch, length, heads, 2).transpose(1, 2);        // (B, H, L, 2)
         sigma = (sigma * 5).sigmoid() + 1e-5;
         sigma = tensor(3.0f, dtype: sigma.dtype, device: sigma.device).pow(sigma) - 1;
-        var sigma1 = sigma.select(-1, 0).unsqueeze(-1);                            // (B, H, L, 1)
-        var sigma2 = sigma.select(-1, 1).unsqueeze(-1);
-
-        var distancesY = GridGeometry.PairwiseSquared(rows);
-        var distancesX = GridGeometry.PairwiseSquared(columns);
-        var normaliser = (sigma1 * (2 * Math.PI) * sigma2).reciprocal();
-        var exponent = (-distancesY) / ((sigma1 * sigma1) * 2);
-        if (is_grad_enabled() && sigmaRaw.requires_grad)
-        {
-            exponent = exponent - distancesX / ((sigma2 * sigma2) * 2);
-            return (normaliser * exponent.exp()).MoveToOuterDisposeScope();
-        }
-
-        // Without autograd the (B, H, L, L) temporaries are reused in place: the same operations, fewer large allocations.
-        exponent.sub_(distancesX / ((sigma2 * sigma2) * 2));
-        return exponent.exp_().mul_(normaliser).MoveToOuterDisposeScope();
+        return (sigma.select(-1, 0).MoveToOuterDisposeScope(), sigma.select(-1, 1).MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc/>
     protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
         base._toEpilog(dtype, device, non_blocking);
-        token_rows.MoveTo(dtype, device);
-        token_columns.MoveTo(dtype, device);
+        row_distances.MoveTo(dtype, device);
+        column_distances.MoveTo(dtype, device);
     }
 
     /// <inheritdoc/>
@@ -160,8 +178,8 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     {
         if (disposing)
         {
-            token_rows.Dispose();
-            token_columns.Dispose();
+            row_distances.Dispose();
+            column_distances.Dispose();
         }
 
         base.Dispose(disposing);

@@ -100,7 +100,7 @@ internal sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
         return ref_feats.Value.squeeze(0).t().cpu().contiguous().clone().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Reconstructs tokens X (B, L, C) and returns the per-layer attention maps and priors.</summary>
+    /// <summary>Reconstructs tokens X (B, L, C) and returns the per-layer attention maps and priors (built only when read).</summary>
     /// <param name="input">Tokens (B, L, C): the avg-pooled feature map permuted to (B, H, W, C) and flattened.</param>
     /// <returns>The reconstruction and maps; the caller disposes it.</returns>
     /// <exception cref="ArgumentException">The input is not (B, L, C) of this level.</exception>
@@ -127,10 +127,8 @@ internal sealed class EdLevelNetwork : nn.Module<Tensor, EdLevelOutput>
         var reconstruction = projection.call(encoded);
         var result = new EdLevelOutput(
             reconstruction,
-            layers.Where(l => l.IntraAttention is not null).Select(l => l.IntraAttention!).ToArray(),
-            layers.Where(l => l.IntraPrior is not null).Select(l => l.IntraPrior!).ToArray(),
-            layers.Where(l => l.InterAttention is not null).Select(l => l.InterAttention!).ToArray(),
-            layers.Where(l => l.InterPrior is not null).Select(l => l.InterPrior!).ToArray());
+            layers.Where(l => l.Intra is not null).Select(l => l.Intra!).ToArray(),
+            layers.Where(l => l.Inter is not null).Select(l => l.Inter!).ToArray());
         return result.MoveToOuterDisposeScope();
     }
 

@@ -7,21 +7,33 @@ namespace Anomaly.ED.Network;
 /// The result of one level's network: the reconstructed tokens and, per layer, the attention maps and unnormalised
 /// Gaussian priors of each active branch (the lists of a branch that is off are empty). Disposing it disposes every tensor.
 /// </summary>
+/// <remarks>
+/// The network's own output holds each map as the small operands it is made of and builds the (B, H, L, S) tensor only
+/// when it is read; <see cref="Scoring.EdTokenScorer"/> and <see cref="Training.EdObjective"/> compute from the
+/// operands in blocks of query rows and never read the maps.
+/// </remarks>
 internal sealed class EdLevelOutput : IDisposable
 {
-    /// <summary>Creates the result.</summary>
+    /// <summary>Creates the result from maps computed in full.</summary>
     /// <param name="reconstruction">Reconstructed tokens (B, L, C).</param>
     /// <param name="intraAttention">Per layer, the self-attention map (B, H, L, L).</param>
     /// <param name="intraPrior">Per layer, the intra prior (B, H, L, L).</param>
     /// <param name="interAttention">Per layer, the cross-attention map (B, H, L, L).</param>
     /// <param name="interPrior">Per layer, the inter prior (B, H, L, L).</param>
     public EdLevelOutput(Tensor reconstruction, IReadOnlyList<Tensor> intraAttention, IReadOnlyList<Tensor> intraPrior, IReadOnlyList<Tensor> interAttention, IReadOnlyList<Tensor> interPrior)
+        : this(reconstruction, Pairs(intraAttention, intraPrior, nameof(intraPrior)), Pairs(interAttention, interPrior, nameof(interPrior)))
+    {
+    }
+
+    internal EdLevelOutput(Tensor reconstruction, IReadOnlyList<AttentionMaps> intra, IReadOnlyList<AttentionMaps> inter)
     {
         Reconstruction = reconstruction ?? throw new ArgumentNullException(nameof(reconstruction));
-        IntraAttention = intraAttention ?? throw new ArgumentNullException(nameof(intraAttention));
-        IntraPrior = intraPrior ?? throw new ArgumentNullException(nameof(intraPrior));
-        InterAttention = interAttention ?? throw new ArgumentNullException(nameof(interAttention));
-        InterPrior = interPrior ?? throw new ArgumentNullException(nameof(interPrior));
+        Intra = intra;
+        Inter = inter;
+        IntraAttention = new MapList(intra, m => m.Attention);
+        IntraPrior = new MapList(intra, m => m.Prior);
+        InterAttention = new MapList(inter, m => m.Attention);
+        InterPrior = new MapList(inter, m => m.Prior);
     }
 
     /// <summary>Reconstructed tokens (B, L, C).</summary>
@@ -40,18 +52,25 @@ internal sealed class EdLevelOutput : IDisposable
     public IReadOnlyList<Tensor> InterPrior { get; }
 
     /// <summary>Whether the intra branch produced maps.</summary>
-    public bool HasIntra => IntraAttention.Count > 0;
+    public bool HasIntra => Intra.Count > 0;
 
     /// <summary>Whether the inter branch produced maps.</summary>
-    public bool HasInter => InterAttention.Count > 0;
+    public bool HasInter => Inter.Count > 0;
+
+    /// <summary>Per layer, the intra branch's maps.</summary>
+    internal IReadOnlyList<AttentionMaps> Intra { get; }
+
+    /// <summary>Per layer, the inter branch's maps.</summary>
+    internal IReadOnlyList<AttentionMaps> Inter { get; }
 
     /// <summary>Moves every tensor to the enclosing dispose scope (used when returning the result from a scope).</summary>
     /// <returns>This instance.</returns>
     public EdLevelOutput MoveToOuterDisposeScope()
     {
-        foreach (var t in AllTensors())
+        Reconstruction.MoveToOuterDisposeScope();
+        foreach (var m in Intra.Concat(Inter))
         {
-            t.MoveToOuterDisposeScope();
+            m.MoveToOuterDisposeScope();
         }
 
         return this;
@@ -61,9 +80,10 @@ internal sealed class EdLevelOutput : IDisposable
     /// <returns>This instance.</returns>
     public EdLevelOutput DetachFromDisposeScope()
     {
-        foreach (var t in AllTensors())
+        Reconstruction.DetachFromDisposeScope();
+        foreach (var m in Intra.Concat(Inter))
         {
-            t.DetachFromDisposeScope();
+            m.DetachFromDisposeScope();
         }
 
         return this;
@@ -72,14 +92,26 @@ internal sealed class EdLevelOutput : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var t in AllTensors())
+        Reconstruction.Dispose();
+        foreach (var m in Intra.Concat(Inter))
         {
-            t.Dispose();
+            m.Dispose();
         }
     }
 
-    private IEnumerable<Tensor> AllTensors() =>
-        new[] { Reconstruction }.Concat(IntraAttention).Concat(IntraPrior).Concat(InterAttention).Concat(InterPrior);
+    private static AttentionMaps[] Pairs(IReadOnlyList<Tensor> attention, IReadOnlyList<Tensor> prior, string name)
+    {
+        ArgumentNullException.ThrowIfNull(attention);
+        ArgumentNullException.ThrowIfNull(prior);
+        if (attention.Count != prior.Count)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"There are {attention.Count} attention maps but {prior.Count} priors."),
+                name);
+        }
+
+        return attention.Zip(prior, (a, p) => new AttentionMaps(a, p)).ToArray();
+    }
 
     /// <summary>Throws when <paramref name="tokens"/> do not have the reconstruction's shape (losses and scores compare the two).</summary>
     internal void RequireTokensShape(Tensor tokens)
@@ -92,4 +124,16 @@ internal sealed class EdLevelOutput : IDisposable
                 nameof(tokens));
         }
     }
+}
+
+/// <summary>A read-only view of one kind of map over the layers; each map is built when first read.</summary>
+internal sealed class MapList(IReadOnlyList<AttentionMaps> maps, Func<AttentionMaps, Tensor> select) : IReadOnlyList<Tensor>
+{
+    public int Count => maps.Count;
+
+    public Tensor this[int index] => select(maps[index]);
+
+    public IEnumerator<Tensor> GetEnumerator() => maps.Select(select).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

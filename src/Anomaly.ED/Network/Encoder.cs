@@ -44,11 +44,7 @@ internal sealed class Encoder : nn.Module<Tensor, Tensor?, (Tensor Output, IRead
         var output = norm.call(x).MoveToOuterDisposeScope();
         foreach (var layer in layers)
         {
-            layer.Output.MoveToOuterDisposeScope();
-            layer.IntraAttention?.MoveToOuterDisposeScope();
-            layer.IntraPrior?.MoveToOuterDisposeScope();
-            layer.InterAttention?.MoveToOuterDisposeScope();
-            layer.InterPrior?.MoveToOuterDisposeScope();
+            layer.MoveToOuterDisposeScope();
         }
 
         return (output, layers);

@@ -92,11 +92,8 @@ internal sealed class EncoderLayer : nn.Module<Tensor, Tensor?, EncoderLayerOutp
 
         var y = norm1.call(combined);
         var output = norm2.call(y + ffn.call(y));
-        return new EncoderLayerOutput(
-            output.MoveToOuterDisposeScope(),
-            intra?.Attention?.MoveToOuterDisposeScope(),
-            intra?.Prior?.MoveToOuterDisposeScope(),
-            inter?.Attention?.MoveToOuterDisposeScope(),
-            inter?.Prior?.MoveToOuterDisposeScope());
+        var result = new EncoderLayerOutput(output, intra?.Maps, inter?.Maps);
+        result.MoveToOuterDisposeScope();
+        return result;
     }
 }

@@ -5,7 +5,7 @@ namespace Anomaly.ED.Network;
 
 /// <summary>
 /// Fixed tables over an H x W token grid (token i sits at row i / W, column i % W): the 2-D sine/cosine positional table,
-/// the squared row/column distances of the Gaussian prior and the relative-offset index of the position bias.
+/// the squared row/column distances of the Gaussian prior (full and separable) and the relative-offset index of the position bias.
 /// </summary>
 internal static class GridGeometry
 {
@@ -78,6 +78,22 @@ internal static class GridGeometry
         using var scope = NewDisposeScope();
         var (rows, columns) = TokenCoordinates(height, width);
         return (PairwiseSquared(rows).MoveToOuterDisposeScope(), PairwiseSquared(columns).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The separable form of the squared distances: for every token i, (row_i - r)^2 for each grid row r and
+    /// (col_i - c)^2 for each grid column c. The prior's exponent for tokens i, j is built from one entry of each.
+    /// </summary>
+    /// <param name="height">Grid rows.</param>
+    /// <param name="width">Grid columns.</param>
+    /// <returns>(rows (L, height), columns (L, width)), new float32 CPU tensors.</returns>
+    internal static (Tensor RowDistances, Tensor ColumnDistances) AxisDistances(int height, int width)
+    {
+        using var scope = NewDisposeScope();
+        var (rows, columns) = TokenCoordinates(height, width);
+        var rowDifference = rows.unsqueeze(1) - arange(0.0, height, dtype: ScalarType.Float32).unsqueeze(0);
+        var columnDifference = columns.unsqueeze(1) - arange(0.0, width, dtype: ScalarType.Float32).unsqueeze(0);
+        return ((rowDifference * rowDifference).MoveToOuterDisposeScope(), (columnDifference * columnDifference).MoveToOuterDisposeScope());
     }
 
     /// <summary>(v_i - v_j)^2 for a coordinate vector v of length L: an (L, L) table.</summary>

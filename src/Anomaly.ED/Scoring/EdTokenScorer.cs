@@ -32,13 +32,13 @@ internal static class EdTokenScorer
         Tensor? intraCorrs = null, interCorrs = null, intra = null, inter = null;
         if (computeIntra && output.HasIntra)
         {
-            intraCorrs = Correlations(output.IntraAttention, output.IntraPrior, temperature);
+            intraCorrs = Correlations(output.Intra, temperature);
             intra = (-intraCorrs).softmax(-1);
         }
 
         if (computeInter && output.HasInter)
         {
-            interCorrs = Correlations(output.InterAttention, output.InterPrior, temperature);
+            interCorrs = Correlations(output.Inter, temperature);
             var s = (-interCorrs).softmax(-1);
             inter = s.amax([-1], keepdim: true) - s;
         }
@@ -70,18 +70,27 @@ internal static class EdTokenScorer
         return (squared + 1 - cosine).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Correlations(IReadOnlyList<Tensor> attention, IReadOnlyList<Tensor> priors, double temperature)
+    private static Tensor Correlations(IReadOnlyList<AttentionMaps> layers, double temperature)
     {
-        Tensor? first = null, second = null;
-        for (var l = 0; l < attention.Count; l++)
+        Tensor? sum = null;
+        foreach (var maps in layers)
         {
-            var p = EdObjective.NormalisePrior(priors[l]);
-            var a = EdObjective.KlDivergence(attention[l], p) * temperature;
-            var b = EdObjective.KlDivergence(p, attention[l]) * temperature;
-            first = first is null ? a : first + a;
-            second = second is null ? b : second + b;
+            var corr = LayerCorrelations(maps) * temperature;
+            sum = sum is null ? corr : sum + corr;
         }
 
-        return (first! + second!) / attention.Count;
+        return sum! / layers.Count;
+    }
+
+    // Per token kl(A, P) + kl(P, A): block by block from the network's operands, or from maps computed in full.
+    private static Tensor LayerCorrelations(AttentionMaps maps)
+    {
+        if (maps.IsTiled)
+        {
+            return TiledAttention.Correlations(maps.Operands);
+        }
+
+        var p = EdObjective.NormalisePrior(maps.Prior);
+        return EdObjective.KlDivergence(maps.Attention, p) + EdObjective.KlDivergence(p, maps.Attention);
     }
 }

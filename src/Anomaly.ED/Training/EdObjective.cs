@@ -81,12 +81,12 @@ internal static class EdObjective
         Tensor? intra1 = null, intra2 = null, intraEntropy = null, inter1 = null, inter2 = null, interEntropy = null;
         if (output.HasIntra)
         {
-            (intra1, intra2, intraEntropy) = Association(output.IntraAttention, output.IntraPrior);
+            (intra1, intra2, intraEntropy) = Association(output.Intra);
         }
 
         if (output.HasInter)
         {
-            (inter1, inter2, interEntropy) = Association(output.InterAttention, output.InterPrior);
+            (inter1, inter2, interEntropy) = Association(output.Inter);
         }
 
         Tensor loss1;
@@ -126,24 +126,47 @@ internal static class EdObjective
         }.MoveToOuterDisposeScope();
     }
 
-    private static (Tensor First, Tensor Second, Tensor Entropy) Association(IReadOnlyList<Tensor> attention, IReadOnlyList<Tensor> priors)
+    private static (Tensor First, Tensor Second, Tensor Entropy) Association(IReadOnlyList<AttentionMaps> layers)
     {
         Tensor? first = null, second = null, entropy = null;
-        for (var l = 0; l < attention.Count; l++)
+        foreach (var maps in layers)
         {
-            var a = attention[l];
-            var p = NormalisePrior(priors[l]);
-            var pDetached = p.detach();
-            var aDetached = a.detach();
-            var termFirst = KlDivergence(pDetached, a).mean() + KlDivergence(a, pDetached).mean();
-            var termSecond = KlDivergence(p, aDetached).mean() + KlDivergence(aDetached, p).mean();
-            var termEntropy = Entropy(a).mean();
+            var (termFirst, termSecond, termEntropy) = LayerTerms(maps);
             first = first is null ? termFirst : first + termFirst;
             second = second is null ? termSecond : second + termSecond;
             entropy = entropy is null ? termEntropy : entropy + termEntropy;
         }
 
-        var n = attention.Count;
+        var n = layers.Count;
         return (first! / n, second! / n, entropy! / n);
+    }
+
+    private static (Tensor First, Tensor Second, Tensor Entropy) LayerTerms(AttentionMaps maps)
+    {
+        // Training forward passes computed the terms with their gradients; a forward pass without gradients left the
+        // operands, from which the values follow block by block; maps computed in full take the reference's formulas.
+        if (maps.Terms is { } terms)
+        {
+            return (terms.First, terms.Second, terms.Entropy);
+        }
+
+        if (maps.IsTiled)
+        {
+            using var noGrad = no_grad();
+            var x = maps.Operands;
+            var (_, symmetric, aLogA) = TiledAttention.OutputAndTerms(x, withOutput: false);
+            var count = (double)(x.Batch * x.Heads * x.Length);
+            var value = symmetric / count;
+            return (value, value, aLogA / -count);
+        }
+
+        var a = maps.Attention;
+        var p = NormalisePrior(maps.Prior);
+        var pDetached = p.detach();
+        var aDetached = a.detach();
+        return (
+            KlDivergence(pDetached, a).mean() + KlDivergence(a, pDetached).mean(),
+            KlDivergence(p, aDetached).mean() + KlDivergence(aDetached, p).mean(),
+            Entropy(a).mean());
     }
 }

@@ -8,8 +8,9 @@ namespace Anomaly.ED.Training;
 
 /// <summary>
 /// One minimax optimisation step of the ED networks of all levels on one batch, with one Adam optimiser over all their
-/// parameters (PyTorch's Adam: bias-corrected, no weight decay). Per level, loss1 is back-propagated with the graph kept
-/// and then loss2, so each parameter receives the sum of both gradients. The optimiser state persists across calls.
+/// parameters (PyTorch's Adam: bias-corrected, no weight decay). Each parameter receives the sum of the gradients of
+/// loss1 and loss2, as in the reference (which back-propagates them one after the other). The optimiser state
+/// persists across calls.
 /// </summary>
 internal sealed class EdOptimizationStep : IDisposable
 {
@@ -132,6 +133,8 @@ internal sealed class EdOptimizationStep : IDisposable
         return terms.Select(t => t.ToValues()).ToArray();
     }
 
+    // The reference back-propagates loss1 (keeping the graph) and then loss2, accumulating both gradients; one pass
+    // over loss1 + loss2 gives the same sum of gradients and walks the graph (and recomputes the attention blocks) once.
     private static void Backward(Tensor loss1, Tensor? loss2)
     {
         if (loss2 is null)
@@ -140,7 +143,7 @@ internal sealed class EdOptimizationStep : IDisposable
             return;
         }
 
-        loss1.backward(retain_graph: true);
-        loss2.backward();
+        using var total = loss1 + loss2;
+        total.backward();
     }
 }

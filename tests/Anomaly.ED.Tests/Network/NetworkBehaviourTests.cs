@@ -51,6 +51,42 @@ public sealed class NetworkBehaviourTests
     }
 
     [Fact]
+    public void Training_with_dropout_uses_the_dropped_maps_for_output_and_losses()
+    {
+        var options = Small();
+        options.Dropout = 0.5;
+        using var network = new EdLevelNetwork(options);
+        using var scope = NewDisposeScope();
+        network.SetReferenceFeatures(rand(12, 24));
+        var x = randn(2, 24, 12);
+        network.train();
+        using var result = network.call(x);
+        using var terms = EdObjective.Compute(result, x);
+
+        // The map the losses see is the dropped-out one (zeros, rows no longer summing to one) ...
+        var map = result.InterAttention[0];
+        (map == 0).any().item<bool>().Should().BeTrue();
+        map.sum(-1).allclose(ones(2, 2, 24), 1e-5, 1e-5).Should().BeFalse();
+
+        // ... and the terms are the reference's formulas over exactly these maps.
+        var expected = Enumerable.Range(0, options.Layers).Select(l =>
+        {
+            var p = EdObjective.NormalisePrior(result.InterPrior[l]);
+            var a = result.InterAttention[l];
+            return EdObjective.KlDivergence(p, a).mean() + EdObjective.KlDivergence(a, p).mean();
+        }).Aggregate((a, b) => a + b) / options.Layers;
+        TensorAssert.AllClose(terms.Inter1!, expected, 1e-6, 1e-6, "inter1");
+        terms.Loss2!.backward();
+        network.parameters().Where(p => p.grad is not null).Select(p => p.grad!.isnan().any().item<bool>()).Should().NotContain(true);
+
+        // In eval mode dropout is the identity and the blocked path gives proper distributions.
+        network.eval();
+        using var noGrad = no_grad();
+        using var eval = network.call(x);
+        eval.InterAttention[0].sum(-1).allclose(ones(2, 2, 24), 1e-5, 1e-5).Should().BeTrue();
+    }
+
+    [Fact]
     public void Rectangular_tables_follow_row_major_token_order()
     {
         using var scope = NewDisposeScope();

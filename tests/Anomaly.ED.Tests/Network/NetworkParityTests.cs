@@ -12,6 +12,25 @@ public sealed class NetworkParityTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Files => new() { "ed_small", "ed_small_relpos", "fod_small" };
 
+    /// <summary>Every file with the default blocking (0: one block at these sizes) and with blocks of 5 query rows (13 blocks, the last one short).</summary>
+    public static TheoryData<string, int> FilesAndBlocks
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var file in new[] { "ed_small", "ed_small_relpos", "fod_small" })
+            {
+                data.Add(file, 0);
+                data.Add(file, 5);
+            }
+
+            return data;
+        }
+    }
+
+    /// <summary>Blocks of <paramref name="rows"/> query rows on this thread, or the default blocking for 0.</summary>
+    internal static IDisposable? Blocks(int rows) => rows > 0 ? TiledAttention.UseRowsPerBlock(rows) : null;
+
     [Theory]
     [MemberData(nameof(Files))]
     public void State_dict_has_the_reference_names_shapes_and_values(string file)
@@ -70,9 +89,10 @@ public sealed class NetworkParityTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Files))]
-    public void Eval_forward_matches_outputs_maps_and_priors(string file)
+    [MemberData(nameof(FilesAndBlocks))]
+    public void Eval_forward_matches_outputs_maps_and_priors(string file, int rowsPerBlock)
     {
+        using var blocks = Blocks(rowsPerBlock);
         using var golden = ModelGoldenFile.Copied(file, output);
         using var network = golden.CreateNetwork();
         network.eval();
@@ -90,9 +110,10 @@ public sealed class NetworkParityTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [MemberData(nameof(Files))]
-    public void Train_forward_matches_outputs_maps_and_priors(string file)
+    [MemberData(nameof(FilesAndBlocks))]
+    public void Train_forward_matches_outputs_maps_and_priors(string file, int rowsPerBlock)
     {
+        using var blocks = Blocks(rowsPerBlock);
         using var golden = ModelGoldenFile.Copied(file, output);
         using var network = golden.CreateNetwork();
         network.train();

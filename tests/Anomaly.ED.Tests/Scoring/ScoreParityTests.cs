@@ -9,12 +9,13 @@ namespace Anomaly.ED.Tests.Scoring;
 /// <summary>Per-token test-time scores against golden/model.</summary>
 public sealed class ScoreParityTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Files => NetworkParityTests.Files;
+    public static TheoryData<string, int> FilesAndBlocks => NetworkParityTests.FilesAndBlocks;
 
     [Theory]
-    [MemberData(nameof(Files))]
-    public void Scores_match(string file)
+    [MemberData(nameof(FilesAndBlocks))]
+    public void Scores_match(string file, int rowsPerBlock)
     {
+        using var blocks = NetworkParityTests.Blocks(rowsPerBlock);
         using var golden = ModelGoldenFile.Copied(file, output);
         using var network = golden.CreateNetwork();
         network.eval();
