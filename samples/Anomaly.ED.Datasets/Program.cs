@@ -1,8 +1,4 @@
-using Anomaly.ED.Runtime;
 using Anomaly.ED.Samples.Datasets;
-
-// Large, short-lived tensors: keep freed native memory for reuse (docs/benchmarks.md).
-NativeHeap.RetainFreedMemory();
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
