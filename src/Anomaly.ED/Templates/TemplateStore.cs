@@ -36,7 +36,7 @@ internal sealed class TemplateStore : IDisposable
     /// <summary>The templates of a level, (H*W, N, C); the store owns them.</summary>
     public Tensor Level(int level) => levels[level] ?? throw new InvalidOperationException("The template store is empty.");
 
-    /// <summary>Appends templates: per level, (B, C, H, W) normalised features; the store keeps copies.</summary>
+    /// <summary>Appends templates: per level, (B, C, H, W) normalised features; the store keeps copies, outside any dispose scope.</summary>
     public void Add(IReadOnlyList<Tensor> features)
     {
         CheckLevels(features.Count);
@@ -53,7 +53,7 @@ internal sealed class TemplateStore : IDisposable
                 }
 
                 // cat always copies, so the store never aliases the caller's tensors.
-                replaced[i] = cat(current is null ? [incoming] : [current, incoming.to(current.device)], 1).MoveToOuterDisposeScope();
+                replaced[i] = cat(current is null ? [incoming] : [current, incoming.to(current.device)], 1).DetachFromDisposeScope();
             }
         }
 
