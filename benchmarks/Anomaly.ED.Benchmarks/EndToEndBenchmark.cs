@@ -15,9 +15,9 @@ internal static class EndToEndBenchmark
 {
     public static int Run(string[] args)
     {
-        var trainImages = ArgInt(args, "--train-images", 8);
-        var predictImages = ArgInt(args, "--predict-images", 32);
-        var threads = ArgInt(args, "--threads", 0);
+        var trainImages = BenchmarkArgs.Int(args, "--train-images", 8);
+        var predictImages = BenchmarkArgs.Int(args, "--predict-images", 32);
+        var threads = BenchmarkArgs.Int(args, "--threads", 0);
         if (threads > 0)
         {
             torch.set_num_threads(threads);
@@ -72,12 +72,6 @@ internal static class EndToEndBenchmark
         var after = Process.GetCurrentProcess().WorkingSet64;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"working set over 200 more predictions: {before / 1048576.0:F0} MB -> {after / 1048576.0:F0} MB"));
         return 0;
-    }
-
-    private static int ArgInt(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
     private sealed class SynchronousProgress(Action<TrainingProgress> handler) : IProgress<TrainingProgress>
