@@ -61,7 +61,8 @@ internal sealed class HetmmModel : DetectorModel
         var templates = ExtractTemplates(training, progress, watch, logger, cancellationToken);
         try
         {
-            store.Replace(Reduce(templates));
+            using var scope = NewDisposeScope();
+            store.Replace(Reduce(templates, logger, cancellationToken));
         }
         finally
         {
@@ -95,16 +96,16 @@ internal sealed class HetmmModel : DetectorModel
         var templates = ExtractTemplates(normalImages, progress, Stopwatch.StartNew(), logger, cancellationToken);
         try
         {
+            using var scope = NewDisposeScope();
             if (Options.Hetmm.TemplateSheets is null || store.Count == 0)
             {
-                store.Add(Options.Hetmm.TemplateSheets is null ? templates : Reduce(templates));
+                store.Add(Reduce(templates, logger, cancellationToken));
             }
             else
             {
                 // A tiny set stays tiny: the current sheets and the new templates are selected from together.
-                using var scope = NewDisposeScope();
                 var merged = templates.Select((t, i) => cat([store.ToImageMajor(i, t.shape[2], t.shape[3]).to(t.dtype), t], 0)).ToArray();
-                store.Replace(Reduce(merged));
+                store.Replace(Reduce(merged, logger, cancellationToken));
             }
         }
         finally
@@ -227,6 +228,17 @@ internal sealed class HetmmModel : DetectorModel
         }
     }
 
-    // The full set, or PTS's per-pixel tiny set when Hetmm.TemplateSheets is set; the result belongs to the caller's scope.
-    private Tensor[] Reduce(Tensor[] templates) => templates;
+    // The full set, or PTS's per-pixel tiny set when Hetmm.TemplateSheets is set (in a dispose scope the caller holds).
+    private Tensor[] Reduce(Tensor[] templates, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (Options.Hetmm.TemplateSheets is not { } sheets)
+        {
+            return templates;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var reduced = templates.Select(t => PatchTemplateSelection.Select(t.to(ScalarType.Float32), sheets, cancellationToken: cancellationToken)).ToArray();
+        Log.TemplatesSelected(logger, templates[0].shape[0], reduced[0].shape[0], watch.Elapsed.TotalSeconds);
+        return reduced;
+    }
 }

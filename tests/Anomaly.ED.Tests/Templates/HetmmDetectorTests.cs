@@ -214,6 +214,32 @@ public sealed class HetmmDetectorTests
         tight.Predict(images).Select(p => p.Score).Should().Equal(roomy.Predict(images).Select(p => p.Score));
     }
 
+    [Fact]
+    public void ATinyTemplateSetScoresWithinAStatedMarginOfTheFullSet()
+    {
+        using var full = NewBuilder().Build();
+        using var tiny = NewBuilder(sheets: 6).Build();
+        full.Fit(fixture.Training);
+        tiny.Fit(fixture.Training);
+        Hetmm(tiny).TemplateCount.Should().Be(6);
+        Hetmm(tiny).TemplateBytes.Should().Be(Hetmm(full).TemplateBytes * 6 / fixture.Training.Count);
+
+        var fullReport = full.Evaluate(fixture.Test).Overall;
+        var tinyReport = tiny.Evaluate(fixture.Test).Overall;
+
+        // The stated margin (docs/hetmm.md): with 6 of 16 templates per pixel, image and pixel AUROC within 0.05 of the full set's.
+        tinyReport.ImageAuroc!.Value.Should().BeApproximately(fullReport.ImageAuroc!.Value, 0.05);
+        tinyReport.PixelAuroc!.Value.Should().BeApproximately(fullReport.PixelAuroc!.Value, 0.05);
+
+        using var again = NewBuilder(sheets: 6).Build();
+        again.Fit(fixture.Training);
+        var images = fixture.Test.Items.Take(4).Select(i => i.ImagePath).ToArray();
+        again.Predict(images).Select(p => p.Score).Should().Equal(tiny.Predict(images).Select(p => p.Score), "PTS is deterministic");
+
+        tiny.AddNormalImages(new ImageDataset("more", fixture.Training.Items.Take(3)));
+        Hetmm(tiny).TemplateCount.Should().Be(6, "added normals are selected into the tiny set, which keeps its size");
+    }
+
     private static HetmmModel Hetmm(EdDetector detector) => (HetmmModel)detector.Model;
 
     private sealed class SyncProgress<T>(Action<T> handler) : IProgress<T>
