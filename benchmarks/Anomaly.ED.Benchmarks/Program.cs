@@ -14,6 +14,16 @@ if (args.Length > 0 && args[0] == "e2e")
     return EndToEndBenchmark.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "hetmm")
+{
+    return HetmmBenchmark.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "pts")
+{
+    return PtsBenchmark.Run(args[1..]);
+}
+
 // In process: a separately generated benchmark project would lack the TorchSharp runtime bundle reference and the
 // Linux native-library patch that this project's build applies (docs/linux-native-libraries.md).
 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault());

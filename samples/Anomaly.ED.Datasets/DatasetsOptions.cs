@@ -28,6 +28,7 @@ public sealed class DatasetsOptions
           --untrained            Run with random backbone weights (only to check a setup: results are meaningless).
           --backbone <name>      With --weights or --untrained: the architecture (default wide_resnet50_2).
           --epochs <n>           Training epochs (default 100).
+          --method <name>        ed (default), fod, or hetmm (training-free; MVTec AD categories use their preset).
           --batch-size <n>       Training batch size (default 1).
           --image-size <n>       Input height and width (default 256).
           --device <name>        cpu (default), cuda or cuda:N (needs a CUDA build: -p:TorchSharpRuntime=cuda).
@@ -63,6 +64,9 @@ public sealed class DatasetsOptions
 
     /// <summary>The backbone architecture for <c>--weights</c> and <c>--untrained</c>.</summary>
     public string Backbone { get; set; } = EdDefaults.Backbone;
+
+    /// <summary>The method: ED (default), FOD or HETMM.</summary>
+    public DetectorMethod Method { get; set; } = DetectorMethod.Ed;
 
     /// <summary>Training epochs.</summary>
     public int Epochs { get; set; } = EdDefaults.Epochs;
@@ -152,6 +156,9 @@ public sealed class DatasetsOptions
                     break;
                 case "--backbone":
                     options.Backbone = CommandLineArguments.Value(args, ref i);
+                    break;
+                case "--method":
+                    options.Method = CommandLineArguments.Method(args, ref i);
                     break;
                 case "--epochs":
                     options.Epochs = CommandLineArguments.Positive(args, ref i, 1);

@@ -129,7 +129,7 @@ public sealed class DatasetsRunner
         var test = Open(options.Dataset, root, category, DatasetSplit.Test, datasetLogger);
         Print($"{training.Count} training images, {test.Count} test images ({test.NormalCount} normal, {test.DefectiveCount} defective)");
 
-        using var detector = CreateBuilder(options, weights).WithLoggerFactory(loggerFactory).Build();
+        using var detector = CreateBuilder(options, weights, category).WithLoggerFactory(loggerFactory).Build();
         var fit = detector.Fit(training, progress: new ConsoleTrainingProgress(output), cancellationToken: cancellationToken);
         Print($"trained {fit.EpochsCompleted} epochs in {Clock(fit.Duration)}");
 
@@ -165,7 +165,7 @@ public sealed class DatasetsRunner
     // ED resizes MVTec AD images to a square; BTAD and MVTec 3D-AD keep the aspect ratio and crop the centre.
     private static bool KeepsAspectRatio(BenchmarkDataset dataset) => dataset != BenchmarkDataset.MvtecAd;
 
-    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, Weights weights)
+    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, Weights weights, string category)
     {
         var builder = new EdDetectorBuilder()
             .WithImageSize(options.ImageSize)
@@ -174,6 +174,14 @@ public sealed class DatasetsRunner
             .WithBatchSize(options.BatchSize)
             .WithSeed(options.Seed)
             .UseDevice(options.Device);
+
+        // HETMM resizes every dataset to a square (its reference has no crop) and has per-category presets for MVTec AD.
+        builder = options.Method switch
+        {
+            DetectorMethod.Fod => builder.UseFod(),
+            DetectorMethod.Hetmm => builder.UseHetmm(options.Dataset == BenchmarkDataset.MvtecAd && HetmmPresets.Names.Contains(category) ? category : HetmmPresets.Default).KeepAspectRatio(false),
+            _ => builder,
+        };
         return weights switch
         {
             { FilePath: { } path } => builder.WithBackbone(weights.Backbone, path),

@@ -34,4 +34,14 @@ internal static class CommandLineArguments
         var value = Integer(args, ref i);
         return value >= minimum ? value : throw new UsageException($"Option '{name}' must be at least {minimum}, got {value}.");
     }
+
+    /// <summary>The method after option <c>args[i]</c>: ed, fod or hetmm (any case).</summary>
+    public static DetectorMethod Method(IReadOnlyList<string> args, ref int i)
+    {
+        var name = args[i];
+        var text = Value(args, ref i);
+        return Enum.TryParse<DetectorMethod>(text, ignoreCase: true, out var method) && Enum.IsDefined(method) && !int.TryParse(text, out _)
+            ? method
+            : throw new UsageException($"Option '{name}' needs one of {string.Join(", ", Enum.GetNames<DetectorMethod>().Select(n => n.ToLowerInvariant()))}, got '{text}'.");
+    }
 }

@@ -34,6 +34,8 @@ public sealed class QuickStartOptions
           --image-size <n>       Image height and width in pixels (default 128; 64 with --smoke).
           --train-images <n>     Defect-free training images (default 32; 8 with --smoke).
           --epochs <n>           Training epochs (default 30; 2 with --smoke).
+          --method <name>        ed (default), fod, or hetmm (training-free template matching: fitting only stores
+                                 the normal images' features and takes seconds).
           --batch-size <n>       Training batch size (default 8).
           --device <name>        cpu (default), cuda or cuda:N (needs a CUDA build: -p:TorchSharpRuntime=cuda).
           --seed <n>             Seed of the dataset, the initialisation and the shuffling (default 7).
@@ -65,6 +67,9 @@ public sealed class QuickStartOptions
 
     /// <summary>The number of epochs; null for the default of the chosen size.</summary>
     public int? Epochs { get; set; }
+
+    /// <summary>The method: ED (default), FOD or HETMM.</summary>
+    public DetectorMethod Method { get; set; } = DetectorMethod.Ed;
 
     /// <summary>The training batch size.</summary>
     public int BatchSize { get; set; } = 8;
@@ -146,6 +151,9 @@ public sealed class QuickStartOptions
                     break;
                 case "--epochs":
                     options.Epochs = CommandLineArguments.Positive(args, ref i, minimum: 1);
+                    break;
+                case "--method":
+                    options.Method = CommandLineArguments.Method(args, ref i);
                     break;
                 case "--batch-size":
                     options.BatchSize = CommandLineArguments.Positive(args, ref i, minimum: 1);

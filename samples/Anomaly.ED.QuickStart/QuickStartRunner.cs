@@ -100,9 +100,12 @@ public sealed class QuickStartRunner
         using var detector = await CreateBuilder(options, weights).WithLoggerFactory(loggerFactory).BuildAsync(cancellationToken).ConfigureAwait(false);
         PrintConfiguration(options, weights, detector);
 
-        Print("4. Training (CPU by default; the first epoch also runs the backbone, later ones reuse its cached features)");
+        var hetmm = detector.Method == DetectorMethod.Hetmm;
+        Print(hetmm
+            ? "4. Storing the normal images' features as templates (HETMM: no training)"
+            : "4. Training (CPU by default; the first epoch also runs the backbone, later ones reuse its cached features)");
         var fit = detector.Fit(training, progress: new ConsoleTrainingProgress(output), cancellationToken: cancellationToken);
-        Print($"   trained {fit.EpochsCompleted} epochs in {fit.Duration.TotalSeconds:F1} s");
+        Print(hetmm ? $"   stored {training.Count} templates in {fit.Duration.TotalSeconds:F1} s" : $"   trained {fit.EpochsCompleted} epochs in {fit.Duration.TotalSeconds:F1} s");
         Print();
 
         Print("5. Evaluating on the test images");
@@ -155,6 +158,12 @@ public sealed class QuickStartRunner
             .WithLearningRate(1e-3)
             .WithSeed(options.Seed)
             .UseDevice(options.Device);
+        builder = options.Method switch
+        {
+            DetectorMethod.Fod => builder.UseFod(),
+            DetectorMethod.Hetmm => builder.UseHetmm(),
+            _ => builder,
+        };
         builder = weights switch
         {
             { FilePath: { } path } => builder.WithBackbone(weights.Backbone, path),
@@ -245,8 +254,15 @@ public sealed class QuickStartRunner
         Print("3. Configuration");
         var (b, n, t) = (o.Backbone, o.Network, o.Training);
         Print($"   backbone        {b.Name} ({weights.Description}), levels {string.Join(" + ", b.Levels)} -> grids {string.Join(", ", detector.Stages.Select(s => $"{s.OutputSize(b.ImageHeight)}x{s.OutputSize(b.ImageWidth)}"))}");
-        Print($"   network         {o.Method}, d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layer(s)");
-        Print($"   training        {t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {o.Seed}");
+        if (o.Method == DetectorMethod.Hetmm)
+        {
+            Print($"   method          HETMM, preset {o.Hetmm.Preset}, templates: {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} per pixel (PTS)" : "every training image")}");
+        }
+        else
+        {
+            Print($"   network         {o.Method}, d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layer(s)");
+            Print($"   training        {t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {o.Seed}");
+        }
         Print($"   images          {b.ImageHeight}x{b.ImageWidth}, device {o.Runtime.Device}{(options.Smoke ? " (--smoke size)" : string.Empty)}");
         Print($"   output          {options.EffectiveOutput}");
         Print();

@@ -8,4 +8,7 @@ public enum DetectorMethod
 
     /// <summary>FOD ("Focus the Discrepancy", ICCV 2023): ED's predecessor, with residual difference fusion, plain feed-forward and a fixed attention scale.</summary>
     Fod,
+
+    /// <summary>HETMM ("Hard-normal Example-aware Template Mutual Matching", IJCV 2024): training-free matching of the image's features against templates of normal images; normal images can be added to a built detector.</summary>
+    Hetmm,
 }

@@ -1,6 +1,6 @@
 namespace Anomaly.ED;
 
-/// <summary>The reference configuration of ED (Vzoooong/ED, main.py and trainer.py); every default of <see cref="EdOptions"/> and its groups comes from here.</summary>
+/// <summary>The reference configurations of ED (Vzoooong/ED, main.py and trainer.py) and HETMM (NarcissusEx/HETMM, configs); every default of <see cref="EdOptions"/> and its groups comes from here.</summary>
 public static class EdDefaults
 {
     /// <summary>The backbone: torchvision's wide_resnet50_2.</summary>
@@ -50,4 +50,16 @@ public static class EdDefaults
 
     /// <summary>d_model of each level's transformer, in level order.</summary>
     public static IReadOnlyList<int> ModelDimensions { get; } = [256, 512];
+
+    /// <summary>HETMM's backbone (the reference's Wide_ResNet101_2).</summary>
+    public const string HetmmBackbone = "wide_resnet101_2";
+
+    /// <summary>HETMM's preset for data other than the MVTec AD categories.</summary>
+    public const string HetmmPreset = "default";
+
+    /// <summary>HETMM's bound on the matching's temporaries, in megabytes.</summary>
+    public const int HetmmMatchingMemoryMegabytes = 128;
+
+    /// <summary>The backbone stages HETMM's levels read.</summary>
+    public static IReadOnlyList<string> HetmmLevels { get; } = ["layer1", "layer2", "layer3"];
 }

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Anomaly.ED;
 
 /// <summary>
-/// An anomaly detector running one method (ED, FOD): learns from defect-free images (<see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>),
+/// An anomaly detector running one method (ED, FOD, HETMM): learns from defect-free images (<see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>),
 /// then scores images and localises defects (<see cref="Predict(string, PredictOptions?)"/>), evaluates on labelled data,
 /// and saves to or loads from one model file. Build one with <see cref="EdDetectorBuilder"/> or <see cref="Load"/>.
 /// </summary>
@@ -126,6 +126,42 @@ public sealed class EdDetector : IDisposable
         {
             gate.ExitWriteLock();
         }
+    }
+
+    /// <summary>Adds normal images to the detector without refitting (HETMM: their features become templates; with a tiny
+    /// template set, the sheets are selected again from the current ones and the new images). A detector that was not fitted becomes fitted.</summary>
+    /// <param name="normalImages">Defect-free images.</param>
+    /// <param name="progress">Receives a report after every batch of images.</param>
+    /// <param name="cancellationToken">Cancels the call; the detector then keeps its templates as they were.</param>
+    /// <exception cref="NotSupportedException">The method (ED, FOD) learns from its whole training set; call <see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> instead.</exception>
+    /// <exception cref="ArgumentException">The set is empty or holds defective images.</exception>
+    public void AddNormalImages(ImageDataset normalImages, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(normalImages);
+        if (normalImages.Count == 0 || normalImages.DefectiveCount > 0)
+        {
+            throw new ArgumentException($"'{normalImages.Name}' must hold at least one image and normal images only; it has {normalImages.Count} images, {normalImages.DefectiveCount} defective.", nameof(normalImages));
+        }
+
+        Enter(write: true);
+        try
+        {
+            model.AddNormalImages(normalImages, progress, logger, cancellationToken);
+        }
+        finally
+        {
+            gate.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Adds normal image files to the detector without refitting (see the other overload).</summary>
+    /// <param name="imagePaths">PNG, BMP or JPEG files of defect-free images.</param>
+    /// <param name="progress">Receives a report after every batch of images.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public void AddNormalImages(IReadOnlyList<string> imagePaths, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        AddNormalImages(new ImageDataset("added normal images", imagePaths.Select(p => new DatasetItem(p, AnomalyLabel.Normal, "good", null))), progress, cancellationToken);
     }
 
     /// <summary>Scores one image file.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Anomaly.ED;
 
 /// <summary>
-/// Composes an <see cref="EdDetector"/> fluently: the method (<see cref="UseEd"/>, <see cref="UseFod"/>), the backbone and
+/// Composes an <see cref="EdDetector"/> fluently: the method (<see cref="UseEd"/>, <see cref="UseFod"/>, <see cref="UseHetmm"/>), the backbone and
 /// the method's settings. The defaults reproduce the reference ED configuration; every call changes one choice, and <see cref="Build"/> validates everything at once and throws one exception listing every problem.
 /// </summary>
 /// <example>
@@ -40,6 +40,21 @@ public sealed class EdDetectorBuilder
 
     /// <summary>Runs FOD ("Focus the Discrepancy"), ED's predecessor.</summary>
     public EdDetectorBuilder UseFod() => Set(o => o.Method = DetectorMethod.Fod);
+
+    /// <summary>Runs HETMM, the training-free template matching: fitting only stores the normal images' features, and more
+    /// normal images can be added later with <see cref="EdDetector.AddNormalImages(Data.ImageDataset, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
+    /// <param name="preset">The matching and post-processing preset: an MVTec AD category (e.g. <c>"bottle"</c>) or <c>"default"</c>; see <see cref="HetmmPresets.Names"/>.</param>
+    /// <param name="templateSheets">Templates kept per pixel by the tiny-template-set selection (PTS); null keeps every normal image.</param>
+    /// <remarks>Also chooses the reference backbone, wide_resnet101_2 with stages layer1 to layer3; call <see cref="WithBackbone"/> afterwards for another.</remarks>
+    public EdDetectorBuilder UseHetmm(string preset = HetmmPresets.Default, int? templateSheets = null) => Set(o =>
+    {
+        o.Method = DetectorMethod.Hetmm;
+        o.Backbone.Name = EdDefaults.HetmmBackbone;
+        o.Backbone.Levels = [.. EdDefaults.HetmmLevels];
+        o.Hetmm.Preset = preset;
+        o.Hetmm.Parameters = null;
+        o.Hetmm.TemplateSheets = templateSheets;
+    });
 
     /// <summary>Chooses the backbone and, optionally, a local safetensors file with its weights (torchvision or timm names).</summary>
     public EdDetectorBuilder WithBackbone(string name, string? weightsPath = null) => Set(o =>

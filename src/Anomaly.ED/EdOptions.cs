@@ -4,7 +4,7 @@ namespace Anomaly.ED;
 
 /// <summary>
 /// Every setting of a detector, grouped by concern and bindable from configuration (sections <c>Backbone</c>,
-/// <c>Network</c>, <c>Training</c>, <c>Runtime</c>); the defaults reproduce the reference ED configuration.
+/// <c>Network</c>, <c>Training</c>, <c>Hetmm</c>, <c>Runtime</c>); the defaults reproduce the reference ED configuration.
 /// </summary>
 /// <remarks>Validated by <see cref="EdOptionsValidator"/> when a detector is built or, through dependency injection, at start.
 /// A model file keeps everything except <see cref="Runtime"/>, which is given again at load.</remarks>
@@ -23,7 +23,10 @@ public sealed class EdOptions
     /// <summary>The optimisation of ED and FOD.</summary>
     public TrainingOptions Training { get; set; } = new();
 
-    /// <summary>Standard deviation of the Gaussian smoothing of anomaly maps, in pixels; 0 turns smoothing off.</summary>
+    /// <summary>The HETMM method (used when <see cref="Method"/> is <see cref="DetectorMethod.Hetmm"/>).</summary>
+    public HetmmOptions Hetmm { get; set; } = new();
+
+    /// <summary>Standard deviation of the Gaussian smoothing of anomaly maps, in pixels; 0 turns smoothing off (ED and FOD; HETMM post-processes as its parameters say).</summary>
     /// <value>The default value is 4.</value>
     public double SmoothingSigma { get; set; } = EdDefaults.SmoothingSigma;
 
@@ -42,6 +45,7 @@ public sealed class EdOptions
         Backbone = Backbone.Clone(),
         Network = Network.Clone(),
         Training = Training.Clone(),
+        Hetmm = Hetmm.Clone(),
         SmoothingSigma = SmoothingSigma,
         Seed = Seed,
         Runtime = Runtime.Clone(),

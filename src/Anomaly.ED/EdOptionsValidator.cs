@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Backbones;
+using Anomaly.ED.Templates;
 using Anomaly.ED.Weights;
 using Microsoft.Extensions.Options;
 
@@ -41,9 +42,9 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
             }
         }
 
-        if (o.Backbone is null || o.Network is null || o.Training is null || o.Runtime is null)
+        if (o.Backbone is null || o.Network is null || o.Training is null || o.Hetmm is null || o.Runtime is null)
         {
-            f.Add("Backbone, Network, Training and Runtime must not be null.");
+            f.Add("Backbone, Network, Training, Hetmm and Runtime must not be null.");
             return f;
         }
 
@@ -53,6 +54,11 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
         {
             CheckNetwork(o.Network, o.Backbone.Levels?.Count ?? 0, Check);
             CheckTraining(o.Training, Check);
+        }
+
+        if (o.Method == DetectorMethod.Hetmm)
+        {
+            CheckHetmm(o.Hetmm, o.Backbone.Levels?.Count ?? 0, Check);
         }
 
         Check(o.SmoothingSigma >= 0 && double.IsFinite(o.SmoothingSigma), Fmt($"SmoothingSigma = {o.SmoothingSigma} must be finite and not negative."));
@@ -138,6 +144,32 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
         check(double.IsFinite(t.Lambda1) && t.Lambda1 >= 0, Fmt($"Training.Lambda1 = {t.Lambda1} must be finite and not negative."));
         check(double.IsFinite(t.Lambda2) && t.Lambda2 >= 0, Fmt($"Training.Lambda2 = {t.Lambda2} must be finite and not negative."));
         check(Enum.IsDefined(t.StepMode), Fmt($"Training.StepMode = {t.StepMode} is not a known step mode."));
+    }
+
+    private static void CheckHetmm(HetmmOptions h, int levels, Action<bool, string> check)
+    {
+        string? text = h.Parameters;
+        if (text is null)
+        {
+            var known = h.Preset is not null && HetmmPresets.TryGet(h.Preset, out text);
+            check(known, Fmt($"Hetmm.Preset '{h.Preset}' is unknown; known presets: {string.Join(", ", HetmmPresets.Names)}."));
+        }
+
+        if (text is not null)
+        {
+            var source = h.Parameters is null ? Fmt($"Hetmm.Preset '{h.Preset}'") : "Hetmm.Parameters";
+            if (HetmmConfiguration.TryParse(text, out var configuration, out var error))
+            {
+                check(configuration.Levels.Count == levels, Fmt($"{source} has {configuration.Levels.Count} levels but Backbone.Levels has {levels}; give one level of parameters per backbone stage."));
+            }
+            else
+            {
+                check(false, Fmt($"{source} '{text}' is invalid: {error}"));
+            }
+        }
+
+        check(h.TemplateSheets is null or > 0, Fmt($"Hetmm.TemplateSheets = {h.TemplateSheets} must be positive (or null for the full template set)."));
+        check(h.MatchingMemoryMegabytes > 0, Fmt($"Hetmm.MatchingMemoryMegabytes = {h.MatchingMemoryMegabytes} must be positive."));
     }
 
     private static string Fmt(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -40,4 +40,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1021, EventName = "ModelLoaded", Level = LogLevel.Information, Message = "Loaded the {Method} model '{Path}'")]
     public static partial void ModelLoaded(ILogger logger, string path, DetectorMethod method);
+
+    [LoggerMessage(EventId = 1030, EventName = "TemplatesStored", Level = LogLevel.Information, Message = "HETMM holds {Templates} templates per pixel after adding {Images} normal images ({Megabytes:F1} MB)")]
+    public static partial void TemplatesStored(ILogger logger, long templates, int images, double megabytes);
+
+    [LoggerMessage(EventId = 1031, EventName = "TemplatesSelected", Level = LogLevel.Information, Message = "PTS kept {Sheets} of {Templates} templates per pixel in {Seconds:F1} s")]
+    public static partial void TemplatesSelected(ILogger logger, long templates, long sheets, double seconds);
 }

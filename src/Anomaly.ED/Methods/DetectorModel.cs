@@ -63,12 +63,17 @@ internal abstract class DetectorModel : IDisposable
         using var scope = NewDisposeScope();
         var features = Extractor.Extract(images.to(Device));
         var grids = Scorer.ScoreLevels(features);
-        var maps = mapGenerator.Generate(grids);
+        var maps = PostProcess(grids);
         maps.Combined.MoveToOuterDisposeScope();
         maps.Smoothed.MoveToOuterDisposeScope();
         maps.ImageScores.MoveToOuterDisposeScope();
         return maps;
     }
+
+    /// <summary>Turns the scorer's per-level grids into the maps and image scores: by default the reference ED post-processing
+    /// (levels upsampled and averaged, Gaussian smoothing, maximum); a method with its own post-processing overrides it.</summary>
+    /// <param name="levelGrids">One (B, h, w) grid per level, in the caller's dispose scope.</param>
+    protected virtual AnomalyMaps PostProcess(IReadOnlyList<Tensor> levelGrids) => mapGenerator.Generate(levelGrids);
 
     /// <summary>Scores every image of a dataset in order, decoding ahead on other threads.</summary>
     public IEnumerable<ScoredImage> ScoreDataset(ImageDataset dataset, bool withMasks, ILogger logger, CancellationToken cancellationToken)
@@ -98,6 +103,12 @@ internal abstract class DetectorModel : IDisposable
 
     /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>
     public abstract TrainingResult Fit(ImageDataset trainingSet, EdFitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken);
+
+    /// <summary>Adds normal images to a fitted (or unfitted) model without refitting; only methods that keep their normal
+    /// images as such (HETMM's templates) support it.</summary>
+    /// <exception cref="NotSupportedException">The method learns from its training set as a whole.</exception>
+    public virtual void AddNormalImages(ImageDataset normalImages, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{Options.Method} cannot take normal images after fitting: it learns from the whole training set, so call Fit with all normal images. HETMM supports adding normal images.");
 
     /// <summary>Copies of the method's tensors, named as in the model file; the caller disposes them.</summary>
     public abstract Dictionary<string, Tensor> SaveState();

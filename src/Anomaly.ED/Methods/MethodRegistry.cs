@@ -10,6 +10,7 @@ internal static class MethodRegistry
     public static FeatureActivation Activation(DetectorMethod method) => method switch
     {
         DetectorMethod.Ed or DetectorMethod.Fod => FeatureActivation.PostRelu,
+        DetectorMethod.Hetmm => FeatureActivation.PreRelu,
         _ => throw Unknown(method),
     };
 
@@ -17,6 +18,7 @@ internal static class MethodRegistry
     public static DetectorModel Create(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone) => options.Method switch
     {
         DetectorMethod.Ed or DetectorMethod.Fod => new EdModel(options, extractor, backbone),
+        DetectorMethod.Hetmm => new HetmmModel(options, extractor, backbone),
         _ => throw Unknown(options.Method),
     };
 

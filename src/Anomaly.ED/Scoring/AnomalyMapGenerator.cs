@@ -32,6 +32,14 @@ internal sealed class AnomalyMapGenerator
     /// <param name="levelScores">One score grid per level, each (B, h, w) with the same B.</param>
     public Tensor Combine(IReadOnlyList<Tensor> levelScores)
     {
+        using var scope = NewDisposeScope();
+        return (Sum(levelScores) / levelScores.Count).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Upsamples every level to the output size (bilinear, aligned corners) and adds them in level order: (B, H, W), float32.</summary>
+    /// <param name="levelScores">One score grid per level, each (B, h, w) with the same B.</param>
+    public Tensor Sum(IReadOnlyList<Tensor> levelScores)
+    {
         ArgumentNullException.ThrowIfNull(levelScores);
         if (levelScores.Count == 0)
         {
@@ -62,7 +70,7 @@ internal sealed class AnomalyMapGenerator
             sum = sum is null ? up : sum + up;
         }
 
-        return (sum! / levelScores.Count).MoveToOuterDisposeScope();
+        return sum!.MoveToOuterDisposeScope();
     }
 
     /// <summary>Combines the levels, smooths each map and takes the image scores.</summary>

@@ -48,6 +48,7 @@ public sealed class DetectorMethodTests
         {
             DetectorMethod.Ed => builder.UseEd(),
             DetectorMethod.Fod => builder.UseFod(),
+            DetectorMethod.Hetmm => builder.UseHetmm().WithBackbone("resnet18"),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Add the new method's builder call here."),
         };
     }

@@ -68,6 +68,20 @@ public sealed class QuickStartSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task HetmmSmokeRunStoresTemplatesWithoutTraining()
+    {
+        var output = Path.Combine(root, "hetmm");
+        var (code, stdout, stderr) = await RunWithEmptyWeightsCache(["--smoke", "--method", "hetmm", "--output", output]);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("HETMM: no training").And.Contain("stored 8 templates").And.Contain("method          HETMM, preset default");
+        stdout.Should().MatchRegex(@"image AUROC [01]\.\d{3}, pixel AUROC [01]\.\d{3}, AUPRO [01]\.\d{3}");
+        using var detector = EdDetector.Load(Path.Combine(output, "quickstart.edmodel"));
+        detector.Method.Should().Be(DetectorMethod.Hetmm);
+        log.WriteLine(stdout);
+    }
+
+    [Fact]
     public async Task UsesCachedPretrainedWeightsWithoutTheUntrainedNotice()
     {
         var cache = Path.Combine(root, "cache");
@@ -113,6 +127,7 @@ public sealed class QuickStartSampleTests : IDisposable
     [InlineData("--frobnicate", "Unknown option '--frobnicate'")]
     [InlineData("--epochs", "Option '--epochs' needs a value.")]
     [InlineData("--epochs x", "Option '--epochs' needs an integer, got 'x'.")]
+    [InlineData("--method lof", "Option '--method' needs one of ed, fod, hetmm, got 'lof'.")]
     [InlineData("--image-size 16", "Option '--image-size' must be at least 32, got 16.")]
     [InlineData("--weights /nonexistent/w.safetensors", "'/nonexistent/w.safetensors', does not exist")]
     [InlineData("--untrained --download", "--untrained excludes --weights and --download.")]
