@@ -81,15 +81,17 @@ internal static class Plots
         scale.IsVisible = false;
         var bar = plot.Add.ColorBar(scale);
         bar.Label = "anomaly score";
+        // The figure's margins are sized for the caption and the colour bar, so the image keeps (about) its aspect ratio.
         plot.Axes.SetLimits(0, imageWidth, 0, imageHeight);
-        plot.Axes.SquareUnits();
         plot.HideGrid();
         plot.Layout.Frameless(false);
         plot.Axes.Bottom.IsVisible = false;
         plot.Axes.Left.IsVisible = false;
-        plot.Title(caption, size: 14);
-        var scaleUp = Math.Max(1.0, 320.0 / Math.Max(imageWidth, imageHeight));
-        return plot.GetImageBytes((int)(imageWidth * scaleUp) + 160, (int)(imageHeight * scaleUp) + 80, ImageFormat.Png);
+        plot.Title(caption, size: 13);
+
+        // Small images are drawn at least 400 pixels wide; the margins hold the caption and the colour bar with its labels.
+        var scaleUp = Math.Max(1.0, 400.0 / Math.Max(imageWidth, imageHeight));
+        return plot.GetImageBytes((int)(imageWidth * scaleUp) + 260, (int)(imageHeight * scaleUp) + 120, ImageFormat.Png);
     }
 
     private static SKBitmap Bitmap(ImageBuffer rgb)
