@@ -55,6 +55,9 @@ public sealed class EdDetector : IDisposable
     /// <summary>The backbone stages the levels read, with their channels and strides.</summary>
     public IReadOnlyList<FeatureStage> Stages => model.Extractor.Stages;
 
+    /// <summary>The image transform of the model's input (resize, crop, normalisation), for masks and images in its geometry.</summary>
+    public ImageTransform Transform => model.Transform;
+
     internal DetectorModel Model => model;
 
     /// <summary>Learns the normal appearance from the normal images of <paramref name="trainingSet"/> (defective images are refused).</summary>

@@ -73,7 +73,7 @@ internal sealed class EdTrainer
             logger);
 
         using var cache = TokenCache.TryCreate(items.Length, setup.Extractor.Stages, setup.Options.Backbone.ImageHeight, setup.Options.Backbone.ImageWidth, fit.FeatureCacheMegabytes, setup.Extractor.Device);
-        ComputeReferences(items, loader, cache, cancellationToken);
+        ComputeReferences(items, loader, cache, progress, cancellationToken);
 
         Log.ReferencesComputed(logger, items.Length, networks.Count, cache is not null);
 
@@ -217,8 +217,9 @@ internal sealed class EdTrainer
 
     private FeatureMaps Extract(Tensor images) => setup.Extractor.Extract(images.to(setup.Extractor.Device));
 
-    private void ComputeReferences(DatasetItem[] items, DatasetLoader loader, TokenCache? cache, CancellationToken cancellationToken)
+    private void ComputeReferences(DatasetItem[] items, DatasetLoader loader, TokenCache? cache, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        var watch = Stopwatch.StartNew();
         var networks = setup.Networks;
         var accumulators = networks.Select(_ => new ReferenceFeatures()).ToArray();
         try
@@ -238,6 +239,9 @@ internal sealed class EdTrainer
 
                     offset += batch.Count;
                 }
+
+                var rate = offset / Math.Max(watch.Elapsed.TotalSeconds, 1e-9);
+                progress?.Report(new TrainingProgress(0, options.Epochs, offset, items.Length, [], rate, watch.Elapsed, TimeSpan.FromSeconds((items.Length - offset) / rate)) { Stage = FitStage.References });
             }
 
             for (var level = 0; level < networks.Count; level++)

@@ -1,6 +1,9 @@
 namespace Anomaly.ED.Training;
 
-/// <summary>A snapshot of training, reported after every optimisation step.</summary>
+/// <summary>
+/// A snapshot of fitting, reported after every batch of the reference-feature pass (<see cref="Stage"/> is
+/// <see cref="FitStage.References"/>: <see cref="Epoch"/> is 0 and the steps count images) and after every optimisation step.
+/// </summary>
 /// <param name="Epoch">The current epoch, 1-based.</param>
 /// <param name="Epochs">The number of epochs.</param>
 /// <param name="Step">The step within the epoch, 1-based.</param>
@@ -17,4 +20,9 @@ public sealed record TrainingProgress(
     IReadOnlyList<EdLossValues> Losses,
     double ImagesPerSecond,
     TimeSpan Elapsed,
-    TimeSpan Remaining);
+    TimeSpan Remaining)
+{
+    /// <summary>What the fit is doing.</summary>
+    /// <value>The default value is <see cref="FitStage.Training"/>.</value>
+    public FitStage Stage { get; init; } = FitStage.Training;
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Anomaly.ED.Cli.Datasets;
+using Anomaly.ED.Cli.Progress;
+using Anomaly.ED.Data;
+using Anomaly.ED.Training;
+using Anomaly.ED.Weights;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Anomaly.ED.Cli.Commands;
+
+/// <summary><c>fit</c>: trains a detector on normal images and writes the model file (only when training finished).</summary>
+internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>(console)
+{
+    protected override async Task<int> RunAsync(FitSettings settings, ProgressDisplay display, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var data = DatasetFolder.Locate(settings.Data, settings.Layout);
+        var training = data.OpenTraining(loggerFactory.CreateLogger("anomaly-ed"));
+        var weights = await DetectorFactory.ResolveWeightsAsync(settings, display, cancellationToken).ConfigureAwait(false);
+        using var detector = await DetectorFactory.CreateBuilder(settings, weights, data.KeepsAspectRatio)
+            .WithLoggerFactory(loggerFactory)
+            .BuildAsync(cancellationToken)
+            .ConfigureAwait(false);
+        Describe(Console, detector, weights, training, data);
+        var result = Train(detector, training, settings, display, cancellationToken);
+        var output = Path.GetFullPath(settings.Output);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        detector.Save(output, settings.IncludeBackbone);
+        Line(string.Create(CultureInfo.InvariantCulture, $"trained {result.EpochsCompleted} epochs in {Clock.Format(result.Duration)}{Calibrated(detector)}"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"model: {output} ({new FileInfo(output).Length / (1024.0 * 1024.0):F1} MiB)"));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Prints what is about to be trained; shared with <c>benchmark</c>.</summary>
+    internal static void Describe(IAnsiConsole console, EdDetector detector, BackboneWeights weights, ImageDataset training, DatasetFolder data)
+    {
+        var o = detector.Options;
+        var (b, t) = (o.Backbone, o.Training);
+        console.Profile.Out.Writer.WriteLine($"data        {data.Path} ({data.Layout}): {training.Count} normal training images");
+        console.Profile.Out.Writer.WriteLine($"method      {o.Method.ToString().ToUpperInvariant()}, levels {string.Join(" + ", b.Levels)}");
+        console.Profile.Out.Writer.WriteLine($"backbone    {weights}");
+        console.Profile.Out.Writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training    {t.Epochs} epochs, batch size {t.BatchSize}, {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, seed {o.Seed}"));
+        if (!weights.IsPretrained)
+        {
+            console.Profile.Out.Writer.WriteLine("note: untrained backbone weights: the scores only show that the setup runs.");
+        }
+    }
+
+    /// <summary>Trains with live progress (reference pass per image batch, training per step); shared with <c>benchmark</c>.</summary>
+    internal static TrainingResult Train(EdDetector detector, ImageDataset training, TrainingSettings settings, ProgressDisplay display, CancellationToken cancellationToken)
+    {
+        var fit = settings.Calibrate is { } fpr
+            ? new EdFitOptions { ValidationFraction = 0.2, CalibrationFalsePositiveRate = fpr }
+            : new EdFitOptions();
+        return display.Run(board =>
+        {
+            var reporter = new FitProgressReporter(board);
+            var result = detector.Fit(training, fit, reporter, cancellationToken);
+            reporter.Complete();
+            return result;
+        });
+    }
+
+    private static string Calibrated(EdDetector detector) =>
+        detector.Calibration is { } c ? string.Create(CultureInfo.InvariantCulture, $"; decision threshold {c.Threshold:G6}") : string.Empty;
+}

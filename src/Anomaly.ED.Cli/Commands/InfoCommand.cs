@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text.Json;
+using Anomaly.ED.Cli.Progress;
+using Anomaly.ED.Weights;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Anomaly.ED.Cli.Commands;
+
+/// <summary><c>info</c>: what a model file holds, read and hash-checked without building a detector.</summary>
+internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSettings>(console)
+{
+    protected override Task<int> RunAsync(InfoSettings settings, ProgressDisplay display, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var info = ModelFileInfo.Read(settings.Model);
+        var rows = Rows(info);
+        if (settings.Json)
+        {
+            Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(rows.ToDictionary(r => r.Key, r => r.Value), new JsonSerializerOptions { WriteIndented = true }));
+            return Task.FromResult(ExitCodes.Success);
+        }
+
+        var table = new Table().AddColumn("property").AddColumn("value").Border(TableBorder.Rounded);
+        foreach (var (key, value) in rows)
+        {
+            table.AddRow(Markup.Escape(key), Markup.Escape(value));
+        }
+
+        Console.Write(table);
+        return Task.FromResult(ExitCodes.Success);
+    }
+
+    private static List<KeyValuePair<string, string>> Rows(ModelFileInfo info)
+    {
+        var o = info.Options;
+        var (b, n, t) = (o.Backbone, o.Network, o.Training);
+        var rows = new List<KeyValuePair<string, string>>
+        {
+            new("file", info.FilePath),
+            new("size", string.Create(CultureInfo.InvariantCulture, $"{info.FileSizeBytes / (1024.0 * 1024.0):F2} MiB")),
+            new("format version", info.FormatVersion.ToString(CultureInfo.InvariantCulture)),
+            new("written by", $"Anomaly.ED {info.LibraryVersion ?? "(unknown)"}"),
+            new("content hash", $"sha256 {info.ContentSha256} (verified)"),
+            new("method", info.Method.ToString().ToUpperInvariant()),
+            new("backbone", $"{info.BackboneArchitecture}, {(info.BackbonePretrained ? "pretrained" : "UNTRAINED")} weights, {(info.BackboneEmbedded ? "stored in the file" : $"read from {info.BackboneSource ?? "(unknown)"}")}"),
+            new("backbone fingerprint", info.BackboneFingerprint),
+            new("levels", string.Join(" + ", info.Levels)),
+            new("input", $"{b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? ", short side + centre crop" : string.Empty)}"),
+            new("state", string.Create(CultureInfo.InvariantCulture, $"{info.StateTensors} tensors, {info.StateParameters:N0} values")),
+            new("calibration", info.Calibration is { } c ? string.Create(CultureInfo.InvariantCulture, $"threshold {c.Threshold:G6}{(c.Normalization is null ? string.Empty : ", normalised scores")}") : "none (predict gives scores without decisions)"),
+        };
+        if (info.Method is DetectorMethod.Ed or DetectorMethod.Fod)
+        {
+            rows.Add(new("network", string.Create(CultureInfo.InvariantCulture, $"d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layers")));
+            rows.Add(new("training", string.Create(CultureInfo.InvariantCulture, $"{t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate}, seed {o.Seed}")));
+        }
+
+        if (info.CheckpointEpochs is { } epochs)
+        {
+            rows.Add(new("checkpoint", $"{epochs.Completed} of {epochs.Planned} epochs completed"));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Anomaly.ED.Cli.Commands;
+
+/// <summary>Options of the verbs that load a model: <c>test</c> and <c>predict</c>.</summary>
+internal class ModelSettings : CommonSettings
+{
+    [CommandArgument(0, "<MODEL>")]
+    [Description("The model file written by fit.")]
+    public string Model { get; init; } = string.Empty;
+
+    [CommandOption("-b|--batch-size <N>")]
+    [Description("Images scored per batch (default 8).")]
+    public int BatchSize { get; init; } = 8;
+
+    [CommandOption("--cache <DIR>")]
+    [Description("The pretrained-weights cache folder the model's backbone is read from.")]
+    public string? Cache { get; init; }
+
+    [CommandOption("--download")]
+    [Description("Download the model's backbone checkpoint when it is not in the cache.")]
+    public bool Download { get; init; }
+
+    [CommandOption("--backbone-weights <FILE>")]
+    [Description("Read the backbone weights from this file instead (its fingerprint must match the model's).")]
+    public string? BackboneWeights { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        var common = base.Validate();
+        return !common.Successful ? common
+            : BatchSize <= 0 ? ValidationResult.Error($"--batch-size must be positive, got {BatchSize}.")
+            : ValidationResult.Success();
+    }
+
+    /// <summary>Loads the model with these runtime settings.</summary>
+    public EdDetector Load(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => EdDetector.Load(
+        Model,
+        new EdLoadOptions
+        {
+            Device = Device,
+            AllowDownload = Download,
+            WeightsCacheDirectory = Cache,
+            BackboneWeightsPath = BackboneWeights,
+            LoggerFactory = loggerFactory,
+        });
+}

@@ -1,0 +1,16 @@
+using Anomaly.ED.Cli;
+using Anomaly.ED.Runtime;
+using Spectre.Console;
+
+// Large, short-lived tensors: keep freed native memory for reuse (docs/benchmarks.md).
+NativeHeap.RetainFreedMemory();
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The first Ctrl+C stops after the current step; a second one ends the process at once.
+    e.Cancel = !cancellation.IsCancellationRequested;
+    cancellation.Cancel();
+};
+
+return await CliApplication.RunAsync(args, AnsiConsole.Console, cancellation.Token);

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Weights;
+
+namespace Anomaly.ED.Cli.Tests;
+
+/// <summary>Every verb end to end on the tiny generated datasets, in each layout, checking the files written and the exit codes.</summary>
+[Collection(CliCollection.Name)]
+public sealed class VerbTests(CliDatasets data)
+{
+    [Theory]
+    [InlineData("mvtec")]
+    [InlineData("btad")]
+    [InlineData("mvtec3d")]
+    [InlineData("folder")]
+    public async Task Fit_writes_a_loadable_model_from_each_layout(string layout)
+    {
+        var model = Path.Combine(data.NewFolder(), "model.edmodel");
+
+        var run = await CliRun.RunAsync(["fit", data.Layout(layout), "--output", model, "--plain", .. CliDatasets.TinyTraining]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        run.Output.Should().Contain("6 normal training images").And.Contain($"model: {model}");
+        var info = ModelFileInfo.Read(model);
+        info.Method.Should().Be(DetectorMethod.Ed);
+        info.BackboneArchitecture.Should().Be("resnet18");
+        info.Options.Backbone.KeepAspectRatio.Should().Be(layout is "btad" or "mvtec3d");
+        using var detector = EdDetector.Load(model);
+        detector.Predict(Directory.GetFiles(data.PlainTraining)[0]).Score.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Fit_selects_the_method_by_its_enum_name_in_any_case()
+    {
+        const string method = "FOD";
+        var model = Path.Combine(data.NewFolder(), "model.edmodel");
+
+        var run = await CliRun.RunAsync(["fit", data.Mvtec, "--output", model, "--method", method, "--plain", .. CliDatasets.TinyTraining]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        ModelFileInfo.Read(model).Method.Should().Be(DetectorMethod.Fod);
+    }
+
+    [Theory]
+    [InlineData("mvtec")]
+    [InlineData("btad")]
+    [InlineData("mvtec3d")]
+    [InlineData("folder")]
+    public async Task Test_writes_the_report_and_the_plots_for_each_layout(string layout)
+    {
+        var output = data.NewFolder();
+
+        var run = await CliRun.RunAsync(["test", data.ModelPath, data.TestLayout(layout), "--output", output, "--plain"]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var report = EvaluationReport.LoadJson(Path.Combine(output, "report.json"));
+        report.Overall.Images.Should().Be(6);
+        report.Overall.DefectiveImages.Should().Be(3);
+        report.Overall.PixelAuroc.Should().NotBeNull("every layout has masks");
+        File.ReadAllLines(Path.Combine(output, "report.csv")).Length.Should().BeGreaterThan(1);
+        File.ReadAllText(Path.Combine(output, "report.txt")).Should().Contain("overall");
+        foreach (var plot in new[] { "roc-image.png", "roc-pixel.png", "score-histogram.png" })
+        {
+            var image = ImageDecoder.DecodeRgb(Path.Combine(output, plot));
+            (image.Width, image.Height).Should().Be((800, 600), plot);
+        }
+
+        run.Output.Should().Contain("image AUROC").And.Contain("overall");
+    }
+
+    [Fact]
+    public async Task Test_writes_captioned_heatmap_panels_on_request()
+    {
+        var output = data.NewFolder();
+
+        var run = await CliRun.RunAsync(["test", data.ModelPath, data.PlainTest, "--output", output, "--heatmaps", "--plain"]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var panels = Directory.GetFiles(Path.Combine(output, "heatmaps"), "*.png", SearchOption.AllDirectories);
+        panels.Should().HaveCount(6);
+        var panel = ImageDecoder.DecodeRgb(panels[0]);
+        panel.Width.Should().BeGreaterThan(CliDatasets.Size, "the panel adds the colour bar and the caption");
+        run.Output.Should().Contain("heatmaps: done");
+    }
+
+    [Fact]
+    public async Task Predict_scores_files_folders_and_globs_and_writes_csv_json_and_heatmaps()
+    {
+        var output = data.NewFolder();
+        var good = Path.Combine(data.PlainTest, "good");
+        var single = Directory.GetFiles(Path.Combine(data.PlainTest, "scratch"))[0];
+        var csv = Path.Combine(output, "scores.csv");
+
+        var run = await CliRun.RunAsync(["predict", data.ModelPath, good, single, Path.Combine(data.PlainTest, "s*", "*.png"), "--output", csv, "--heatmaps", Path.Combine(output, "maps"), "--threshold", "0", "--plain"]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var expected = Directory.GetFiles(good).Length + 3; // scratch (also matched by the glob, counted once), spot and stain
+        File.ReadAllLines(csv).Should().HaveCount(expected + 1);
+        run.Lines.Count(l => l.Contains("anomalous", StringComparison.Ordinal) && l.EndsWith(".png", StringComparison.Ordinal)).Should().Be(expected);
+        Directory.GetFiles(Path.Combine(output, "maps")).Should().HaveCount(expected);
+
+        var json = Path.Combine(output, "scores.json");
+        (await CliRun.RunAsync(["predict", data.ModelPath, good, "--output", json, "--plain"])).ExitCode.Should().Be(0);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        document.RootElement.GetProperty("predictions").GetArrayLength().Should().Be(Directory.GetFiles(good).Length);
+    }
+
+    [Fact]
+    public async Task Info_shows_the_method_backbone_fingerprint_and_verified_hash()
+    {
+        var run = await CliRun.RunAsync(["info", data.ModelPath]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var info = ModelFileInfo.Read(data.ModelPath);
+        run.Output.Should().Contain("ED").And.Contain("resnet18").And.Contain(info.BackboneFingerprint).And.Contain("verified").And.Contain("layer2 + layer3");
+
+        var json = await CliRun.RunAsync(["info", data.ModelPath, "--json"]);
+        using var document = JsonDocument.Parse(json.Output);
+        document.RootElement.GetProperty("method").GetString().Should().Be("ED");
+    }
+
+    [Fact]
+    public async Task Info_rejects_a_modified_model_file_in_one_line()
+    {
+        var copy = Path.Combine(data.NewFolder(), "tampered.edmodel");
+        var bytes = File.ReadAllBytes(data.ModelPath);
+        bytes[^1] ^= 0x55;
+        File.WriteAllBytes(copy, bytes);
+
+        var run = await CliRun.RunAsync(["info", copy]);
+
+        run.ExitCode.Should().Be(2);
+        run.Lines.Should().ContainSingle().Which.Should().Contain("content hash");
+    }
+
+    [Fact]
+    public async Task Benchmark_runs_the_categories_and_prints_the_summary()
+    {
+        var output = data.NewFolder();
+
+        var run = await CliRun.RunAsync(["benchmark", Path.GetDirectoryName(data.Mvtec)!, "--dataset", "mvtec", "--categories", "bottle", "--output", output, "--plain", .. CliDatasets.TinyTraining]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        File.ReadAllLines(Path.Combine(output, "summary.csv")).Should().HaveCount(2).And.Contain(l => l.StartsWith("bottle,", StringComparison.Ordinal));
+        EvaluationReport.LoadJson(Path.Combine(output, "bottle", "report.json")).Overall.Images.Should().Be(6);
+        File.Exists(Path.Combine(output, "bottle", "model.edmodel")).Should().BeTrue();
+        run.Output.Should().Contain("mean");
+    }
+}
