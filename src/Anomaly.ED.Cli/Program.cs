@@ -1,9 +1,5 @@
 using Anomaly.ED.Cli;
-using Anomaly.ED.Runtime;
 using Spectre.Console;
-
-// Large, short-lived tensors: keep freed native memory for reuse (docs/benchmarks.md).
-NativeHeap.RetainFreedMemory();
 
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
