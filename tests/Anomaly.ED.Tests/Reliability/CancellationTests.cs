@@ -28,9 +28,9 @@ public sealed class CancellationTests(TinyDetectorFixture fixture)
             }
 
             var steps = 0;
-            var progress = new Synchronous(_ =>
+            var progress = new Synchronous(p =>
             {
-                if (++steps == cancelAt)
+                if (p.Stage == FitStage.Training && ++steps == cancelAt)
                 {
                     cts.Cancel();
                 }
