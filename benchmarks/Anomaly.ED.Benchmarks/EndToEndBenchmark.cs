@@ -27,8 +27,9 @@ internal static class EndToEndBenchmark
         torch.set_num_threads(threads);
         var reference = ArgText(args, "--reference-bench") is { } bench
             ? new ReferenceSettings(
-                bench,
-                ArgText(args, "--ed-repository") ?? throw new ArgumentException("--reference-bench needs --ed-repository (a git directory of github.com/Vzoooong/ED)."),
+                // The reference runs in its own folder, so relative paths are resolved here first.
+                Path.GetFullPath(bench),
+                Path.GetFullPath(ArgText(args, "--ed-repository") ?? throw new ArgumentException("--reference-bench needs --ed-repository (a git directory of github.com/Vzoooong/ED).")),
                 ArgText(args, "--python") ?? "/usr/bin/python3",
                 ArgText(args, "--reference-blas"))
             : null;
