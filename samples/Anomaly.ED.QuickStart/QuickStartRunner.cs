@@ -200,7 +200,7 @@ public sealed class QuickStartRunner
         var packaged = PretrainedCatalog.Get("resnet18.mlnet_in1k");
         if (!options.Download && (options.Backbone is null || options.Backbone == packaged.Architecture) && cache.TryGetCached(packaged, out var onnx))
         {
-            Print($"   {packaged.Architecture} with ImageNet weights {packaged.Name}: ML.NET's ResNet18 from the NuGet package {packaged.Package!.PackageId} {packaged.Package.Version}");
+            Print($"   {packaged.Architecture} with ImageNet weights {packaged.Name}: ML.NET's ResNet18 from the NuGet package {packaged.Repository} {packaged.Revision}");
             Print($"   ({onnx}; its preprocessing is folded into the first layer, and --untrained gives random weights)");
             return new BackboneWeights(packaged.Architecture, null, packaged);
         }
@@ -275,26 +275,20 @@ public sealed class QuickStartRunner
 
         // One colour scale for the whole test set, so that normal images look calm and defective ones hot.
         var options = new VisualizationOptions { Range = HeatmapRange.Spanning(predictions.Select(p => p.Map)) };
+        var heatmaps = new DetectorHeatmaps(detector);
         var written = 0;
         for (var i = 0; i < items.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var item = items[i];
-            var image = ImageDecoder.DecodeRgb(item.ImagePath);
-            var truth = item.MaskPath is null ? null : ImageDecoder.DecodeGray(item.MaskPath);
-            var map = AtImageSize(predictions[i].Map, image);
             var name = $"{item.DefectType}_{Path.GetFileNameWithoutExtension(item.ImagePath)}";
-            PngFile.Write(HeatmapOverlay.Render(image, map, truth, options), Path.Combine(directory, name + "_overlay.png"));
-            PngFile.Write(AnomalyPanel.Render(image, map, truth, options), Path.Combine(directory, name + "_panel.png"));
+            PngFile.Write(heatmaps.RenderOverlay(predictions[i], item.MaskPath, options), Path.Combine(directory, name + "_overlay.png"));
+            PngFile.Write(heatmaps.RenderPanel(predictions[i], item.MaskPath, options), Path.Combine(directory, name + "_panel.png"));
             written += 2;
         }
 
         return written;
     }
-
-    // The generated images have the model's size; a map of another size is drawn stretched over the image.
-    private static AnomalyMap AtImageSize(AnomalyMap map, ImageBuffer image) =>
-        map.Height == image.Height && map.Width == image.Width ? map : MapResampler.Bilinear(map, image.Height, image.Width);
 
     private static string Metric(double? value) => value is { } v ? v.ToString("F3", CultureInfo.InvariantCulture) : "-";
 

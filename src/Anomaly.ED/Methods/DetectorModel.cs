@@ -101,6 +101,40 @@ internal abstract class DetectorModel : IDisposable
         }
     }
 
+    /// <summary>Scores a labelled dataset and computes its image and pixel metrics, overall and per defect type.</summary>
+    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, ILogger logger, CancellationToken cancellationToken)
+    {
+        var builder = new EvaluationReportBuilder(Height, Width);
+        var done = 0;
+        foreach (var scored in ScoreDataset(testSet, withMasks: true, logger, cancellationToken))
+        {
+            builder.Add(new EvaluationSample(scored.Item.ImagePath, scored.Item.DefectType, scored.Item.IsDefective, scored.Score, scored.Combined, scored.Smoothed, scored.Mask));
+            progress?.Report(++done);
+        }
+
+        return builder.Build(cancellationToken);
+    }
+
+    /// <summary>One prediction per image of a scored batch, with its source path and, when given, the original size its map is carried back to.</summary>
+    public AnomalyPrediction[] Predictions(AnomalyMaps maps, IReadOnlyList<(string? Path, (int Height, int Width)? Original)> images)
+    {
+        var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
+        var scores = maps.ImageScores.cpu().data<float>().ToArray();
+        var pixels = Height * Width;
+        var calibration = Calibration;
+        return scores.Select((score, i) =>
+        {
+            var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
+            var anomalyMap = images[i].Original is { } size ? MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(Height, Width, map);
+            return new AnomalyPrediction(
+                score,
+                calibration?.Normalization is null ? null : calibration.Normalize(score),
+                calibration?.IsAnomalous(score),
+                anomalyMap,
+                images[i].Path);
+        }).ToArray();
+    }
+
     /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>
     public abstract TrainingResult Fit(ImageDataset trainingSet, EdFitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken);
 
