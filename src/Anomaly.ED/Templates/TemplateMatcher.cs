@@ -93,10 +93,13 @@ internal static class TemplateMatcher
         long offsets = side * side;
         var count = templates.shape[1];
         var chunk = Math.Min(count, TemplateChunk);
-        var perPosition = (2 * batch * channels * offsets) + (batch * offsets * chunk) + (chunk * channels);
+        var perPosition = (batch * offsets * (channels + chunk)) + (chunk * channels);
         var rows = (int)Math.Clamp(tileElements / (perPosition * width), 1, height);
 
-        var padded = nn.functional.pad(queries, [half, half, half, half]);
+        // Channels last, so that every window row is read as runs of C contiguous floats; im2col's (C*side*side, positions)
+        // layout would make each product gather its matrix with a stride of side*side*positions floats.
+        long paddedHeight = height + (2 * half), paddedWidth = width + (2 * half);
+        var padded = nn.functional.pad(queries, [half, half, half, half]).permute(0, 2, 3, 1).contiguous();
         var result = empty([batch, offsets, height, width], ScalarType.Float32, queries.device);
         for (var top = 0; top < height; top += rows)
         {
@@ -104,11 +107,12 @@ internal static class TemplateMatcher
             var bottom = (int)Math.Min(height, top + rows);
             var positions = (bottom - top) * width;
 
-            // (B, C*side*side, positions) -> (positions, B*side*side, C): for each template position, the query pixels around it.
-            var band = padded[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(top, bottom + (2 * half)), TensorIndex.Colon];
-            var windows = nn.functional.unfold(band, side)
-                .view(batch, channels, offsets, positions)
-                .permute(3, 0, 2, 1)
+            // (rows, W, B, side, side, C) view of the band, copied once as (positions, B*side*side, C): for each template
+            // position, the query pixels around it.
+            var windows = padded.as_strided(
+                    [bottom - top, width, batch, side, side, channels],
+                    [paddedWidth * channels, channels, paddedHeight * paddedWidth * channels, paddedWidth * channels, channels, 1],
+                    top * paddedWidth * channels)
                 .reshape(positions, batch * offsets, channels);
 
             Tensor? tileBest = null;
