@@ -121,6 +121,23 @@ public sealed class VerbTests(CliDatasets data)
     }
 
     [Fact]
+    public async Task Info_shows_the_training_data_summary_or_that_the_file_does_not_record_one()
+    {
+        var run = await CliRun.RunAsync(["info", data.ModelPath]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var summary = run.Lines.Should().ContainSingle(l => l.Contains("training data", StringComparison.Ordinal)).Subject;
+        summary.Should().Contain("6 normal images from 1 source(s)").And.Contain("sizes 64x64").And.Contain("1 epochs");
+        run.Lines.Should().ContainSingle(l => l.Contains("training source 1", StringComparison.Ordinal))
+            .Which.Should().Contain("MVTec AD/bottle/train").And.Contain(Path.Combine(data.Mvtec, "train", "good"));
+
+        var legacy = await CliRun.RunAsync(["info", Path.Combine(AppContext.BaseDirectory, "LegacyModels", "v1-ed.edmodel"), "--json"]);
+        legacy.ExitCode.Should().Be(0, legacy.Output);
+        using var document = JsonDocument.Parse(legacy.Output);
+        document.RootElement.GetProperty("training data").GetString().Should().StartWith("not recorded");
+    }
+
+    [Fact]
     public async Task Info_rejects_a_modified_model_file_in_one_line()
     {
         var copy = Path.Combine(data.NewFolder(), "tampered.edmodel");

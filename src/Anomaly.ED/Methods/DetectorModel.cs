@@ -51,6 +51,10 @@ internal abstract class DetectorModel : IDisposable
 
     public bool IsFitted { get; protected set; }
 
+    /// <summary>What the model learned from, recorded by <see cref="Fit"/> and <see cref="AddNormalImages"/>; null for a model
+    /// loaded from a file written before the library recorded it.</summary>
+    public TrainingDataSummary? TrainingData { get; set; }
+
     /// <summary>The method's per-level scorer.</summary>
     protected abstract IAnomalyScorer Scorer { get; }
 
@@ -123,7 +127,8 @@ internal abstract class DetectorModel : IDisposable
         var backboneState = embedBackbone
             ? Extractor.NamedWeights().ToDictionary(kv => kv.Key, kv => Runtime.TensorCopies.DetachedCpuCopy(kv.Value))
             : null;
-        return new ModelFileContent(Options, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training);
+        // A checkpoint holds a fit in progress, which has no summary yet.
+        return new ModelFileContent(Options, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training, training is null ? TrainingData : null);
     }
 
     /// <summary>A map at the model input size carried back to an original image size.</summary>
