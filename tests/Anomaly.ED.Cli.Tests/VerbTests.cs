@@ -85,6 +85,25 @@ public sealed class VerbTests(CliDatasets data)
     }
 
     [Fact]
+    public async Task Test_scores_the_test_set_once_for_the_report_the_plots_and_the_heatmaps()
+    {
+        var output = data.NewFolder();
+
+        var run = await CliRun.RunAsync(["test", data.ModelPath, data.PlainTest, "--output", output, "--heatmaps", "--plain", "--progress-interval", "0"]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        // Every progress report is printed: the one scoring step reports each of the 6 images once, and the heatmaps
+        // are drawn from its maps (their step reports drawing, not scoring).
+        var steps = run.Lines.Where(l => l.Contains(" images (", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]).ToArray();
+        steps.Distinct().Should().Equal("evaluation", "heatmaps");
+        run.Lines.Where(l => l.StartsWith("evaluation: ", StringComparison.Ordinal) && l.Contains(" images (", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[1]).Should().Equal("1/6", "2/6", "3/6", "4/6", "5/6", "6/6");
+
+        Directory.GetFiles(Path.Combine(output, "heatmaps"), "*.png", SearchOption.AllDirectories).Should().HaveCount(6);
+        File.Exists(Path.Combine(output, "roc-pixel.png")).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Predict_scores_files_folders_and_globs_and_writes_csv_json_and_heatmaps()
     {
         var output = data.NewFolder();

@@ -105,6 +105,28 @@ internal abstract class DetectorModel : IDisposable
         }
     }
 
+    /// <summary>Scores every image of a labelled dataset once and computes the evaluation report, handing each scored image
+    /// (score, maps and mask) to <paramref name="onImage"/> as well, so that plots and heatmaps need no second pass.</summary>
+    /// <param name="testSet">Normal and defective images with masks.</param>
+    /// <param name="onImage">Receives every scored image in dataset order, on the calling thread; null for none. The report
+    /// builder keeps the arrays by reference until the report is built: read them, do not change them.</param>
+    /// <param name="progress">Receives the number of images scored so far.</param>
+    /// <param name="logger">Receives the loader's messages.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    public EvaluationReport Evaluate(ImageDataset testSet, Action<ScoredImage>? onImage, IProgress<int>? progress, ILogger logger, CancellationToken cancellationToken)
+    {
+        var builder = new EvaluationReportBuilder(Height, Width);
+        var done = 0;
+        foreach (var scored in ScoreDataset(testSet, withMasks: true, logger, cancellationToken))
+        {
+            builder.Add(new EvaluationSample(scored.Item.ImagePath, scored.Item.DefectType, scored.Item.IsDefective, scored.Score, scored.Combined, scored.Smoothed, scored.Mask));
+            onImage?.Invoke(scored);
+            progress?.Report(++done);
+        }
+
+        return builder.Build(cancellationToken);
+    }
+
     /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>
     public abstract TrainingResult Fit(ImageDataset trainingSet, EdFitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken);
 
