@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Weights;
 
 namespace Anomaly.ED.Tests.Detector;
 
@@ -35,14 +36,14 @@ public sealed class LegacyModelFileTests
     public void AFileWithoutATrainingDataSummaryReadsAsNotRecordedAndSavesAgainWithout()
     {
         var path = Path.Combine(Folder, "v1-ed.edmodel");
-        Weights.ModelFileInfo.Read(path).TrainingData.Should().BeNull("files written before the summary existed do not record it");
+        ModelFileInfo.Read(path).TrainingData.Should().BeNull("files written before the summary existed do not record it");
 
         using var detector = EdDetector.Load(path);
         var copy = Path.Combine(Path.GetTempPath(), $"anomaly-ed-legacy-{Guid.NewGuid():N}.edmodel");
         try
         {
             detector.Save(copy);
-            Weights.ModelFileInfo.Read(copy).TrainingData.Should().BeNull("saving again invents no summary");
+            ModelFileInfo.Read(copy).TrainingData.Should().BeNull("saving again invents no summary");
         }
         finally
         {
