@@ -193,7 +193,7 @@ public sealed class QuickStartRunner
             try
             {
                 var packaged = await BackboneWeights.ResolveAsync(PackagedCheckpoint, cancellationToken: cancellationToken).ConfigureAwait(false);
-                Print($"   {packaged.Architecture} with ImageNet weights {PackagedCheckpoint}: ML.NET's ResNet18 from the NuGet package {packaged.Checkpoint!.Repository}");
+                Print($"   {packaged.Architecture} with ImageNet weights {PackagedCheckpoint}: ML.NET's ResNet18 from the NuGet package {packaged.Checkpoint!.Repository} {packaged.Checkpoint.Revision}");
                 Print($"   ({packaged.FilePath}; its preprocessing is folded into the first layer, and --untrained gives random weights)");
                 return packaged;
             }

@@ -2,6 +2,7 @@ using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Methods;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
 using Anomaly.ED.Weights;
@@ -27,8 +28,7 @@ public sealed class EdDetector : IDisposable
     private readonly DetectorModel model;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger<EdDetector> logger;
-    private readonly ReaderWriterLockSlim gate = new();
-    private bool disposed;
+    private readonly UsageGate gate = new(nameof(EdDetector));
 
     internal EdDetector(DetectorModel model, ILoggerFactory? loggerFactory)
     {
@@ -73,27 +73,11 @@ public sealed class EdDetector : IDisposable
         ArgumentNullException.ThrowIfNull(trainingSet);
         var fit = fitOptions ?? new EdFitOptions();
         fit.Validate();
-        if (trainingSet.Count == 0)
-        {
-            throw new ArgumentException($"Training set '{trainingSet.Name}' is empty.", nameof(trainingSet));
-        }
-
-        if (trainingSet.DefectiveCount > 0)
-        {
-            throw new ArgumentException(
-                $"Training set '{trainingSet.Name}' holds {trainingSet.DefectiveCount} defective images (first: '{trainingSet.Items.First(i => i.IsDefective).ImagePath}'); {Method} learns from normal images only.",
-                nameof(trainingSet));
-        }
-
-        Enter(write: true);
-        try
+        trainingSet.RequireNormalImagesOnly("Training set", nameof(trainingSet));
+        using (gate.Write())
         {
             Log.FitStarted(logger, Method, trainingSet.Count);
             return model.Fit(trainingSet, fit, progress, logger, cancellationToken);
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
     }
 
@@ -120,14 +104,9 @@ public sealed class EdDetector : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
         ArgumentException.ThrowIfNullOrEmpty(referenceFeaturesPath);
         var edModel = model as EdModel ?? throw new NotSupportedException($"Reference checkpoints are ED/FOD models; this detector runs {Method}.");
-        Enter(write: true);
-        try
+        using (gate.Write())
         {
             edModel.ImportReferenceCheckpoint(checkpointPath, referenceFeaturesPath);
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
     }
 
@@ -141,19 +120,10 @@ public sealed class EdDetector : IDisposable
     public void AddNormalImages(ImageDataset normalImages, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(normalImages);
-        if (normalImages.Count == 0 || normalImages.DefectiveCount > 0)
-        {
-            throw new ArgumentException($"'{normalImages.Name}' must hold at least one image and normal images only; it has {normalImages.Count} images, {normalImages.DefectiveCount} defective.", nameof(normalImages));
-        }
-
-        Enter(write: true);
-        try
+        normalImages.RequireNormalImagesOnly("Added image set", nameof(normalImages));
+        using (gate.Write())
         {
             model.AddNormalImages(normalImages, progress, logger, cancellationToken);
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
     }
 
@@ -225,11 +195,11 @@ public sealed class EdDetector : IDisposable
                 nameof(images));
         }
 
-        return WithReadLock(() =>
+        using (EnterFitted())
         {
             using var maps = model.Score(batch);
-            return Predictions(maps, new (string?, (int, int)?)[batch.shape[0]]);
-        });
+            return model.Predictions(maps, new (string?, (int, int)?)[batch.shape[0]]);
+        }
     }
 
     /// <summary>Scores every image of a labelled dataset and computes image and pixel metrics, overall and per defect type.</summary>
@@ -239,18 +209,10 @@ public sealed class EdDetector : IDisposable
     public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testSet);
-        return WithReadLock(() =>
+        using (EnterFitted())
         {
-            var builder = new EvaluationReportBuilder(model.Height, model.Width);
-            var done = 0;
-            foreach (var scored in model.ScoreDataset(testSet, withMasks: true, logger, cancellationToken))
-            {
-                builder.Add(new EvaluationSample(scored.Item.ImagePath, scored.Item.DefectType, scored.Item.IsDefective, scored.Score, scored.Combined, scored.Smoothed, scored.Mask));
-                progress?.Report(++done);
-            }
-
-            return builder.Build(cancellationToken);
-        });
+            return model.Evaluate(testSet, progress, logger, cancellationToken);
+        }
     }
 
     /// <summary>Sets the decision threshold so that the given fraction of normal validation images is flagged, with score normalisation.</summary>
@@ -261,12 +223,13 @@ public sealed class EdDetector : IDisposable
     public Calibration CalibrateFromNormals(ImageDataset normalImages, double falsePositiveRate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(normalImages);
-        if (normalImages.DefectiveCount > 0)
+        normalImages.RequireNormalImagesOnly("Calibration set", nameof(normalImages));
+        float[] scores;
+        using (EnterFitted())
         {
-            throw new ArgumentException($"Calibration set '{normalImages.Name}' must hold normal images only; it has {normalImages.DefectiveCount} defective images.", nameof(normalImages));
+            scores = model.ScoreDataset(normalImages, withMasks: false, logger, cancellationToken).Select(r => r.Score).ToArray();
         }
 
-        var scores = WithReadLock(() => model.ScoreDataset(normalImages, withMasks: false, logger, cancellationToken).Select(r => r.Score).ToArray());
         var calibration = ThresholdCalibration.FromNormalScores(scores, falsePositiveRate);
         SetCalibration(calibration);
         return calibration;
@@ -279,7 +242,12 @@ public sealed class EdDetector : IDisposable
     public Calibration CalibrateFromLabelled(ImageDataset validationSet, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(validationSet);
-        var results = WithReadLock(() => model.ScoreDataset(validationSet, withMasks: false, logger, cancellationToken).ToArray());
+        ScoredImage[] results;
+        using (EnterFitted())
+        {
+            results = model.ScoreDataset(validationSet, withMasks: false, logger, cancellationToken).ToArray();
+        }
+
         var calibration = ThresholdCalibration.FromLabelledScores(results.Select(r => r.Score).ToArray(), results.Select(r => r.Item.IsDefective).ToArray());
         SetCalibration(calibration);
         return calibration;
@@ -289,14 +257,9 @@ public sealed class EdDetector : IDisposable
     /// <param name="value">The calibration, or null to report raw scores without decisions.</param>
     public void SetCalibration(Calibration? value)
     {
-        Enter(write: true);
-        try
+        using (gate.Write())
         {
             model.Calibration = value;
-        }
-        finally
-        {
-            gate.ExitWriteLock();
         }
     }
 
@@ -307,13 +270,12 @@ public sealed class EdDetector : IDisposable
     public void Save(string path, bool includeBackboneWeights = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        WithReadLock(() =>
+        using (EnterFitted())
         {
             using var content = model.ToContent(includeBackboneWeights || !model.Backbone.Pretrained, null);
             EdModelFile.Save(path, content);
             Log.ModelSaved(logger, path, content.BackboneState is not null);
-            return true;
-        });
+        }
     }
 
     /// <summary>Loads a detector from a model file written by <see cref="Save"/> (by this or an earlier version of the library).</summary>
@@ -325,128 +287,39 @@ public sealed class EdDetector : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         var load = loadOptions ?? new EdLoadOptions();
         using var content = EdModelFile.Load(path);
-        var options = content.Options.Clone();
-        options.Runtime = new RuntimeOptions { Device = load.Device, AllowDownload = load.AllowDownload, WeightsCacheDirectory = load.WeightsCacheDirectory };
-        if (load.BackboneWeightsPath is not null)
-        {
-            options.Backbone.WeightsPath = load.BackboneWeightsPath;
-            options.Backbone.PretrainedCheckpoint = null;
-        }
-
-        var detector = new EdDetector(ModelComposer.Load(options, content, path), load.LoggerFactory);
+        var detector = new EdDetector(ModelComposer.Load(content, path, load), load.LoggerFactory);
         Log.ModelLoaded(detector.logger, path, detector.Method);
         return detector;
     }
 
     /// <summary>Releases the backbone and the method's state; waits for running predictions.</summary>
-    public void Dispose()
-    {
-        if (disposed)
-        {
-            return;
-        }
+    public void Dispose() => gate.Close(model.Dispose);
 
-        gate.EnterWriteLock();
-        try
-        {
-            if (disposed)
-            {
-                return;
-            }
-
-            disposed = true;
-            model.Dispose();
-        }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
-
-        // The lock itself is not disposed: a call that passed the disposed check may still be waiting on it, and it
-        // must wake to an ObjectDisposedException, not to a disposed lock.
-    }
-
-    private IReadOnlyList<AnomalyPrediction> PredictDecoded(IReadOnlyList<(ImageBuffer Image, string? Path)> images, PredictOptions? predictOptions)
+    private AnomalyPrediction[] PredictDecoded(IReadOnlyList<(ImageBuffer Image, string? Path)> images, PredictOptions? predictOptions)
     {
         var predict = predictOptions ?? new PredictOptions();
         predict.Validate();
-        return WithReadLock(() =>
+        using (EnterFitted())
         {
-            var results = new List<AnomalyPrediction>(images.Count);
-            foreach (var chunk in images.Chunk(predict.BatchSize))
+            return images.Chunk(predict.BatchSize).SelectMany(chunk =>
             {
                 using var scope = NewDisposeScope();
                 using var maps = model.Score(stack(chunk.Select(c => model.Transform.TransformImage(c.Image)).ToArray()));
-                results.AddRange(Predictions(maps, chunk.Select(c => (c.Path, predict.MapAtOriginalResolution ? (c.Image.Height, c.Image.Width) : ((int, int)?)null)).ToArray()));
-            }
-
-            return results;
-        });
-    }
-
-    // One prediction per image of the batch, each with its source path and, when given, the original size its map is carried back to.
-    private AnomalyPrediction[] Predictions(AnomalyMaps maps, (string? Path, (int Height, int Width)? Original)[] images)
-    {
-        var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
-        var scores = maps.ImageScores.cpu().data<float>().ToArray();
-        var pixels = model.Height * model.Width;
-        var calibration = model.Calibration;
-        return scores.Select((score, i) =>
-        {
-            var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
-            var anomalyMap = images[i].Original is { } size ? model.MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(model.Height, model.Width, map);
-            return new AnomalyPrediction(
-                score,
-                calibration?.Normalization is null ? null : calibration.Normalize(score),
-                calibration?.IsAnomalous(score),
-                anomalyMap,
-                images[i].Path);
-        }).ToArray();
-    }
-
-    private T WithReadLock<T>(Func<T> action)
-    {
-        Enter(write: false);
-        try
-        {
-            if (!model.IsFitted)
-            {
-                throw new InvalidOperationException("The detector has not been fitted: call Fit with normal images, or Load a saved model.");
-            }
-
-            return action();
-        }
-        finally
-        {
-            gate.ExitReadLock();
+                return model.Predictions(maps, chunk.Select(c => (c.Path, predict.MapAtOriginalResolution ? (c.Image.Height, c.Image.Width) : ((int, int)?)null)).ToArray());
+            }).ToArray();
         }
     }
 
-    private void Enter(bool write)
+    // A read lock on a fitted model.
+    private UsageGate.Hold EnterFitted()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (write)
+        var hold = gate.Read();
+        if (!model.IsFitted)
         {
-            gate.EnterWriteLock();
-        }
-        else
-        {
-            gate.EnterReadLock();
+            hold.Dispose();
+            throw new InvalidOperationException("The detector has not been fitted: call Fit with normal images, or Load a saved model.");
         }
 
-        // Dispose may have run while this call waited for the lock.
-        if (disposed)
-        {
-            if (write)
-            {
-                gate.ExitWriteLock();
-            }
-            else
-            {
-                gate.ExitReadLock();
-            }
-
-            throw new ObjectDisposedException(nameof(EdDetector));
-        }
+        return hold;
     }
 }

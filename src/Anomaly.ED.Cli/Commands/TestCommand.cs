@@ -31,10 +31,10 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
             var line = board.Start("evaluation", test.Count, "images");
             var evaluated = detector.Model.Evaluate(
                 test,
-                s => images.Add(new TestImage(s.Item, s.Score, new AnomalyMap(detector.Model.Height, detector.Model.Width, s.Smoothed), s.Mask)),
                 new CountProgress(line, test.Count),
                 loggerFactory.CreateLogger("anomaly-ed"),
-                cancellationToken);
+                cancellationToken,
+                s => images.Add(new TestImage(s.Item, s.Score, new AnomalyMap(detector.Model.Height, detector.Model.Width, s.Smoothed), s.Mask)));
             line.Complete();
             return evaluated;
         });

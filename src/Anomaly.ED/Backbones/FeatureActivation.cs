@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Backbones;
 
 /// <summary>Which output of a stage's last residual block a feature extractor returns.</summary>
-public enum FeatureActivation
+internal enum FeatureActivation
 {
     /// <summary>The stage output after its final ReLU, as torchvision and timm return it (ED, FOD).</summary>
     PostRelu = 0,

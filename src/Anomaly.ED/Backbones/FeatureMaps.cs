@@ -7,7 +7,7 @@ namespace Anomaly.ED.Backbones;
 /// The feature maps one extraction returned, in the extractor's stage order and addressable by stage name.
 /// Disposing it disposes the tensors; they also live in the caller's dispose scope, if any.
 /// </summary>
-public sealed class FeatureMaps : IReadOnlyList<Tensor>, IDisposable
+internal sealed class FeatureMaps : IReadOnlyList<Tensor>, IDisposable
 {
     private readonly Tensor[] maps;
 

@@ -7,7 +7,7 @@ namespace Anomaly.ED.Backbones;
 /// without gradients. The stages are fixed when it is created, so a pipeline can size itself from
 /// <see cref="Stages"/> before seeing an image.
 /// </summary>
-public interface IFeatureExtractor : IDisposable
+internal interface IFeatureExtractor : IDisposable
 {
     /// <summary>The backbone name, e.g. <c>"wide_resnet50_2"</c>.</summary>
     string Architecture { get; }

@@ -55,6 +55,25 @@ public sealed class ImageDataset
     /// <summary>A copy of the preprocessing the reference implementation applies to this dataset.</summary>
     public ImageTransformOptions ReferenceTransform => referenceTransform.Clone();
 
+    /// <summary>Refuses a set that cannot teach the normal appearance: an empty one, or one holding defective images.</summary>
+    /// <param name="role">What the set is for, as the message names it (e.g. "Training set").</param>
+    /// <param name="parameterName">The caller's parameter, named in the exception.</param>
+    /// <exception cref="ArgumentException">The set is empty or holds defective images.</exception>
+    internal void RequireNormalImagesOnly(string role, string parameterName)
+    {
+        if (Count == 0)
+        {
+            throw new ArgumentException($"{role} '{Name}' is empty.", parameterName);
+        }
+
+        if (DefectiveCount > 0)
+        {
+            throw new ArgumentException(
+                $"{role} '{Name}' holds {DefectiveCount} defective images (first: '{Items.First(i => i.IsDefective).ImagePath}'); it must hold normal images only.",
+                parameterName);
+        }
+    }
+
     /// <summary>
     /// Holds out a seeded random fraction of the normal items for validation. The number held out is
     /// round(fraction * normals), at least 1 and at most normals - 1; defective items stay in training.

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>Area under the per-region overlap (PRO) curve up to a false-positive-rate limit, as the MVTec AD evaluation protocol defines it.</summary>
-public static class Aupro
+internal static class Aupro
 {
     /// <summary>The MVTec AD protocol's default false-positive-rate limit.</summary>
     public const double DefaultFprLimit = 0.3;

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>Threshold-free metrics of scores against binary labels, equal to scikit-learn's definitions (ties included).</summary>
-public static class BinaryMetrics
+internal static class BinaryMetrics
 {
     /// <summary>Area under the ROC curve: the fraction of (positive, negative) pairs ordered correctly, a tie counting one half (equal to scikit-learn's roc_auc_score and to the rank formula with average ranks).</summary>
     /// <exception cref="ArgumentException">Lengths differ, a score is NaN, or only one class is present.</exception>

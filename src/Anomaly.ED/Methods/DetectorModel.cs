@@ -105,15 +105,16 @@ internal abstract class DetectorModel : IDisposable
         }
     }
 
-    /// <summary>Scores every image of a labelled dataset once and computes the evaluation report, handing each scored image
-    /// (score, maps and mask) to <paramref name="onImage"/> as well, so that plots and heatmaps need no second pass.</summary>
+    /// <summary>Scores every image of a labelled dataset once and computes its image and pixel metrics, overall and per
+    /// defect type, handing each scored image (score, maps and mask) to <paramref name="onImage"/> as well, so that plots
+    /// and heatmaps need no second pass.</summary>
     /// <param name="testSet">Normal and defective images with masks.</param>
-    /// <param name="onImage">Receives every scored image in dataset order, on the calling thread; null for none. The report
-    /// builder keeps the arrays by reference until the report is built: read them, do not change them.</param>
     /// <param name="progress">Receives the number of images scored so far.</param>
     /// <param name="logger">Receives the loader's messages.</param>
     /// <param name="cancellationToken">Cancels the evaluation.</param>
-    public EvaluationReport Evaluate(ImageDataset testSet, Action<ScoredImage>? onImage, IProgress<int>? progress, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="onImage">Receives every scored image in dataset order, on the calling thread; null for none. The report
+    /// builder keeps the arrays by reference until the report is built: read them, do not change them.</param>
+    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, ILogger logger, CancellationToken cancellationToken, Action<ScoredImage>? onImage = null)
     {
         var builder = new EvaluationReportBuilder(Height, Width);
         var done = 0;
@@ -125,6 +126,26 @@ internal abstract class DetectorModel : IDisposable
         }
 
         return builder.Build(cancellationToken);
+    }
+
+    /// <summary>One prediction per image of a scored batch, with its source path and, when given, the original size its map is carried back to.</summary>
+    public AnomalyPrediction[] Predictions(AnomalyMaps maps, IReadOnlyList<(string? Path, (int Height, int Width)? Original)> images)
+    {
+        var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
+        var scores = maps.ImageScores.cpu().data<float>().ToArray();
+        var pixels = Height * Width;
+        var calibration = Calibration;
+        return scores.Select((score, i) =>
+        {
+            var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
+            var anomalyMap = images[i].Original is { } size ? MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(Height, Width, map);
+            return new AnomalyPrediction(
+                score,
+                calibration?.Normalization is null ? null : calibration.Normalize(score),
+                calibration?.IsAnomalous(score),
+                anomalyMap,
+                images[i].Path);
+        }).ToArray();
     }
 
     /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>

@@ -18,9 +18,17 @@ internal static class ModelComposer
         return Compose(options, extractor, new BackboneRecord(options.Backbone.Name, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null);
     }
 
-    /// <summary>Composes a fitted model from a model file's content; <paramref name="options"/> are the file's with the caller's runtime settings.</summary>
-    public static DetectorModel Load(EdOptions options, ModelFileContent content, string path)
+    /// <summary>Composes a fitted model from a model file's content, run with the caller's deployment settings.</summary>
+    public static DetectorModel Load(ModelFileContent content, string path, EdLoadOptions load)
     {
+        var options = content.Options.Clone();
+        options.Runtime = new RuntimeOptions { Device = load.Device, AllowDownload = load.AllowDownload, WeightsCacheDirectory = load.WeightsCacheDirectory };
+        if (load.BackboneWeightsPath is not null)
+        {
+            options.Backbone.WeightsPath = load.BackboneWeightsPath;
+            options.Backbone.PretrainedCheckpoint = null;
+        }
+
         IFeatureExtractor extractor;
         if (content.BackboneState is not null)
         {

@@ -4,7 +4,7 @@ namespace Anomaly.ED.Visualization;
 /// Colour lookups for <see cref="Colormap"/>: 256-entry tables equal to matplotlib's 8-bit output
 /// (<c>cmap(x, bytes=True)</c>), binned the way matplotlib bins, so heatmaps match figures drawn by the Python tools.
 /// </summary>
-public static class Colormaps
+internal static class Colormaps
 {
     /// <summary>The number of colours in each table.</summary>
     public const int Size = 256;

@@ -3,7 +3,7 @@ using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Visualization;
 
 /// <summary>Resizes anomaly maps in managed code, for drawing them over images of another size.</summary>
-public static class MapResampler
+internal static class MapResampler
 {
     /// <summary>
     /// Resizes a map bilinearly to <paramref name="height"/> x <paramref name="width"/> with pixel-centre alignment

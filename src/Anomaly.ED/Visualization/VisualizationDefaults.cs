@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Visualization;
 
 /// <summary>Default values of <see cref="VisualizationOptions"/>.</summary>
-public static class VisualizationDefaults
+internal static class VisualizationDefaults
 {
     /// <summary>The default colour scale: jet, as the reference ED visualiser draws.</summary>
     public const Colormap Colormap = Visualization.Colormap.Jet;

@@ -10,7 +10,7 @@ namespace Anomaly.ED.Weights;
 /// <param name="Version">The package version whose file layout is known, e.g. <c>"0.23.1"</c>; other restored versions are tried after it.</param>
 /// <param name="PathInPackage">The file's path inside the package, with '/' separators.</param>
 /// <param name="PathInOutput">The file's path relative to the application's output folder, where the package copies it, with '/' separators.</param>
-public sealed record NuGetPackageFile(string PackageId, string Version, string PathInPackage, string PathInOutput)
+internal sealed record NuGetPackageFile(string PackageId, string Version, string PathInPackage, string PathInOutput)
 {
     /// <summary>The environment variable NuGet uses for its global packages folder.</summary>
     public const string PackagesFolderEnvironmentVariable = "NUGET_PACKAGES";

@@ -52,7 +52,7 @@ public sealed partial record PretrainedCheckpoint
     /// <param name="name">The catalog name, e.g. <c>"resnet18.mlnet_in1k"</c>.</param>
     /// <param name="architecture">The backbone it fits, e.g. <c>"resnet18"</c>.</param>
     /// <param name="package">The package file.</param>
-    public PretrainedCheckpoint(string name, string architecture, NuGetPackageFile package)
+    internal PretrainedCheckpoint(string name, string architecture, NuGetPackageFile package)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(architecture);
@@ -81,7 +81,7 @@ public sealed partial record PretrainedCheckpoint
     public string Revision { get; }
 
     /// <summary>The NuGet package file that holds the weights, or null for a hub checkpoint.</summary>
-    public NuGetPackageFile? Package { get; }
+    internal NuGetPackageFile? Package { get; }
 
     /// <summary>The expected SHA-256 (lower-case hex), or null when not verified.</summary>
     public string? Sha256 { get; }

@@ -15,7 +15,7 @@ public sealed class DetectorModelEvaluationTests(TinyDetectorFixture fixture)
         var scored = new List<ScoredImage>();
         var reports = new List<int>();
 
-        var report = fixture.Detector.Model.Evaluate(fixture.Test, scored.Add, new Counting(reports), NullLogger.Instance, CancellationToken.None);
+        var report = fixture.Detector.Model.Evaluate(fixture.Test, new Counting(reports), NullLogger.Instance, CancellationToken.None, scored.Add);
 
         scored.Select(s => s.Item).Should().Equal(fixture.Test.Items, "each image once, in dataset order");
         reports.Should().Equal(Enumerable.Range(1, fixture.Test.Count));
