@@ -73,7 +73,7 @@ internal sealed class HetmmModel : DetectorModel
             }
         }
 
-        TrainingData = TrainingDataSummary.Fitted(training, used, sizes, epochs: null, templates: store.Count);
+        TrainingData = TrainingDataSummary.Fitted(trainingSet, used, sizes, epochs: null, templates: store.Count);
         IsFitted = true;
         Log.TemplatesStored(logger, store.Count, training.Count, store.Bytes / (1024.0 * 1024.0));
         string? metricName = null;
