@@ -42,6 +42,28 @@ public sealed class VerbTests(CliDatasets data)
         ModelFileInfo.Read(model).Method.Should().Be(DetectorMethod.Fod);
     }
 
+    [Fact]
+    public async Task Fit_test_and_info_run_hetmm_with_its_own_levels_and_the_category_preset()
+    {
+        var model = Path.Combine(data.NewFolder(), "hetmm.edmodel");
+
+        var fit = await CliRun.RunAsync(["fit", data.Mvtec, "--output", model, "--method", "hetmm", "--backbone", "resnet18", "--untrained", "--image-size", "64", "--plain", "--progress-interval", "0"]);
+
+        fit.ExitCode.Should().Be(0, fit.Output);
+        fit.Output.Should().Contain("method      HETMM, preset bottle, levels layer1 + layer2 + layer3").And.Contain("templates: done").And.Contain("stored the templates");
+        var info = ModelFileInfo.Read(model);
+        (info.Method, info.Options.Hetmm.Preset, info.TrainingData!.Templates).Should().Be((DetectorMethod.Hetmm, "bottle", 6L));
+
+        var output = data.NewFolder();
+        var test = await CliRun.RunAsync(["test", model, data.Mvtec, "--output", output, "--plain"]);
+        test.ExitCode.Should().Be(0, test.Output);
+        EvaluationReport.LoadJson(Path.Combine(output, "report.json")).Overall.Images.Should().Be(6);
+
+        var shown = await CliRun.RunAsync(["info", model]);
+        shown.Lines.Should().Contain(l => l.Contains("templates", StringComparison.Ordinal) && l.Contains("preset bottle, every normal image", StringComparison.Ordinal));
+        shown.Output.Should().Contain("6 templates per pixel");
+    }
+
     [Theory]
     [InlineData("mvtec")]
     [InlineData("btad")]

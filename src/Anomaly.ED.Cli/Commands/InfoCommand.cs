@@ -54,6 +54,10 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             rows.Add(new("network", string.Create(CultureInfo.InvariantCulture, $"d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layers")));
             rows.Add(new("training", string.Create(CultureInfo.InvariantCulture, $"{t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate}, seed {o.Seed}")));
         }
+        else if (info.Method == DetectorMethod.Hetmm)
+        {
+            rows.Add(new("templates", $"preset {o.Hetmm.Preset}, {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} sheets per pixel (PTS)" : "every normal image")}{(o.Hetmm.HalfPrecisionTemplates ? ", half precision" : string.Empty)}"));
+        }
 
         rows.AddRange(TrainingDataRows(info.TrainingData));
         if (info.CheckpointEpochs is { } epochs)
