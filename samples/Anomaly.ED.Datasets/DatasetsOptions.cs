@@ -33,7 +33,7 @@ public sealed class DatasetsOptions
           --image-size <n>       Input height and width (default 256).
           --device <name>        cpu (default), cuda or cuda:N (needs a CUDA build: -p:TorchSharpRuntime=cuda).
           --output <dir>         Results folder (default: ./ed-results/<dataset>).
-          --save-heatmaps        Also write an overlay and a panel PNG per test image.
+          --save-heatmaps        Also write an overlay and a panel PNG per test image, over the original image.
           --seed <n>             Seed of initialisation and shuffling (default 3407, the reference's).
           --verbose              Log the library's information messages; print stack traces on errors.
           --help                 Show this text.

@@ -122,7 +122,7 @@ public sealed class DatasetsRunner
         return results;
     }
 
-    private CategoryResult RunCategory(DatasetsOptions options, Weights weights, string root, string directory, string category, CancellationToken cancellationToken)
+    private CategoryResult RunCategory(DatasetsOptions options, BackboneWeights weights, string root, string directory, string category, CancellationToken cancellationToken)
     {
         var datasetLogger = loggerFactory.CreateLogger("Anomaly.ED.Samples.Datasets");
         var training = Open(options.Dataset, root, category, DatasetSplit.Train, datasetLogger);
@@ -148,7 +148,7 @@ public sealed class DatasetsRunner
         if (options.SaveHeatmaps)
         {
             heatmaps = Path.Combine(directory, "heatmaps");
-            var count = WriteHeatmaps(detector, test, KeepsAspectRatio(options.Dataset), options.ImageSize, heatmaps, cancellationToken);
+            var count = WriteHeatmaps(detector, test, heatmaps, cancellationToken);
             Print($"heatmaps: {count} PNGs in {heatmaps}");
         }
 
@@ -165,7 +165,7 @@ public sealed class DatasetsRunner
     // ED resizes MVTec AD images to a square; BTAD and MVTec 3D-AD keep the aspect ratio and crop the centre.
     private static bool KeepsAspectRatio(BenchmarkDataset dataset) => dataset != BenchmarkDataset.MvtecAd;
 
-    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, Weights weights, string category)
+    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, BackboneWeights weights, string category)
     {
         var builder = new EdDetectorBuilder()
             .WithImageSize(options.ImageSize)
@@ -182,64 +182,40 @@ public sealed class DatasetsRunner
             DetectorMethod.Hetmm => builder.UseHetmm(options.Dataset == BenchmarkDataset.MvtecAd && HetmmPresets.Names.Contains(category) ? category : HetmmPresets.Default).KeepAspectRatio(false),
             _ => builder,
         };
-        return weights switch
-        {
-            { FilePath: { } path } => builder.WithBackbone(weights.Backbone, path),
-            { Checkpoint: { } checkpoint } => builder.WithBackbone(weights.Backbone).WithPretrainedBackbone(checkpoint.Name),
-            _ => builder.WithBackbone(weights.Backbone).WithUntrainedBackbone(),
-        };
+        return weights.ApplyTo(builder);
     }
 
-    private async Task<Weights> ResolveWeightsAsync(DatasetsOptions options, CancellationToken cancellationToken)
+    // The library resolves the weights (a file, the cache, or a download with progress); the sample only picks the source.
+    private async Task<BackboneWeights> ResolveWeightsAsync(DatasetsOptions options, CancellationToken cancellationToken)
     {
         if (options.WeightsPath is not null)
         {
-            var path = Path.GetFullPath(options.WeightsPath);
-            return File.Exists(path)
-                ? new Weights(options.Backbone, path, null)
-                : throw new FileNotFoundException($"The weights file given with --weights, '{path}', does not exist.", path);
+            return BackboneWeights.FromFile(options.Backbone, options.WeightsPath);
         }
 
         if (options.Untrained)
         {
-            return new Weights(options.Backbone, null, null);
+            return BackboneWeights.Untrained(options.Backbone);
         }
 
-        var checkpoint = PretrainedCatalog.Get(options.Pretrained ?? EdDefaults.Backbone);
-        var cache = new PretrainedWeightsCache();
-        if (!cache.TryGetCached(checkpoint, out _))
+        var lastTenth = -1;
+        var progress = new SynchronousProgress<PretrainedDownloadProgress>(p =>
         {
-            if (!options.Download)
+            if (p.Fraction is { } f && (int)(f * 10) is var tenth && Interlocked.Exchange(ref lastTenth, tenth) != tenth)
             {
-                throw new FileNotFoundException(
-                    $"The pretrained checkpoint {checkpoint.Name} is not in the local cache ({cache.GetPath(checkpoint)}). " +
-                    $"Run again with --download to fetch {checkpoint.Repository} from the Hugging Face hub, or pass --weights <file.safetensors>.");
+                Print(string.Create(CultureInfo.InvariantCulture, $"  downloading {p.Checkpoint.Name}: {f:P0} of {p.TotalBytes / (1024.0 * 1024.0):F0} MiB"));
             }
-
-            Print($"downloading {cache.GetUrl(checkpoint)}");
-            var lastTenth = -1;
-            await cache.DownloadAsync(
-                checkpoint,
-                new SynchronousProgress<PretrainedDownloadProgress>(p =>
-                {
-                    if (p.Fraction is { } f && (int)(f * 10) is var tenth && Interlocked.Exchange(ref lastTenth, tenth) != tenth)
-                    {
-                        Print(string.Create(CultureInfo.InvariantCulture, $"  {f:P0} of {p.TotalBytes / (1024.0 * 1024.0):F0} MiB"));
-                    }
-                }),
-                cancellationToken).ConfigureAwait(false);
-        }
-
-        return new Weights(checkpoint.Architecture, null, checkpoint);
+        });
+        return await BackboneWeights.ResolveAsync(options.Pretrained ?? EdDefaults.Backbone, allowDownload: options.Download, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private void PrintConfiguration(DatasetsOptions options, Weights weights, string root, string outputRoot)
+    private void PrintConfiguration(DatasetsOptions options, BackboneWeights weights, string root, string outputRoot)
     {
         Print($"dataset     {DatasetsOptions.DatasetName(options.Dataset)} at {root}; categories: {string.Join(", ", options.Categories)}");
-        Print($"backbone    {weights.Backbone} ({weights.Description}), levels layer2 + layer3");
+        Print($"backbone    {weights.Architecture} ({weights.Description}), levels layer2 + layer3");
         Print($"training    {options.Epochs} epochs, batch size {options.BatchSize}, {options.ImageSize}x{options.ImageSize}{(KeepsAspectRatio(options.Dataset) ? " (short side + centre crop)" : string.Empty)}, device {options.Device}, seed {options.Seed}");
         Print($"output      {outputRoot}");
-        if (!weights.Pretrained)
+        if (!weights.IsPretrained)
         {
             Print("NOTE: UNTRAINED backbone weights: the results say nothing about ED's accuracy; use them only to check a setup.");
         }
@@ -247,29 +223,22 @@ public sealed class DatasetsRunner
         Print();
     }
 
-    private static int WriteHeatmaps(EdDetector detector, ImageDataset test, bool keepAspectRatio, int size, string directory, CancellationToken cancellationToken)
+    private static int WriteHeatmaps(EdDetector detector, ImageDataset test, string directory, CancellationToken cancellationToken)
     {
         var items = test.Items;
-        var maps = detector.Predict(items.Select(i => i.ImagePath).ToArray()).Select(p => p.Map).ToArray();
-        var range = HeatmapRange.Spanning(maps);
+        var predictions = detector.Predict(items.Select(i => i.ImagePath).ToArray());
+        var options = new VisualizationOptions { Range = HeatmapRange.Spanning(predictions.Select(p => p.Map)) };
 
-        // Drawn on the image as the model saw it: resized, and with the map covering the centre crop where there is one.
-        var transform = new ImageTransform(keepAspectRatio ? ImageTransformOptions.EdShortSide(size, size) : ImageTransformOptions.EdSquare(size));
+        // Drawn over each source image in its own geometry: the library undoes the model's resize and centre crop.
+        var heatmaps = new DetectorHeatmaps(detector);
         var written = 0;
         for (var i = 0; i < items.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var item = items[i];
-            var image = transform.ResizeImage(ImageDecoder.DecodeRgb(item.ImagePath));
-            var truth = item.MaskPath is null ? null : transform.ResizeMask(ImageDecoder.DecodeGray(item.MaskPath));
-            var options = new VisualizationOptions
-            {
-                Range = range,
-                MapRegion = keepAspectRatio ? transform.GetCropBox(image.Height, image.Width) : null,
-            };
             var name = Path.Combine(directory, item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath));
-            PngFile.Write(HeatmapOverlay.Render(image, maps[i], truth, options), name + "_overlay.png");
-            PngFile.Write(AnomalyPanel.Render(image, maps[i], truth, options), name + "_panel.png");
+            PngFile.Write(heatmaps.RenderOverlay(predictions[i], item.MaskPath, options), name + "_overlay.png");
+            PngFile.Write(heatmaps.RenderPanel(predictions[i], item.MaskPath, options), name + "_panel.png");
             written += 2;
         }
 
@@ -333,13 +302,6 @@ public sealed class DatasetsRunner
     private static string Clock(TimeSpan time) => time.ToString(time.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
 
     private void Print(string line = "") => output.WriteLine(line);
-
-    private sealed record Weights(string Backbone, string? FilePath, PretrainedCheckpoint? Checkpoint)
-    {
-        public bool Pretrained => FilePath is not null || Checkpoint is not null;
-
-        public string Description => FilePath is not null ? $"weights from {FilePath}" : Checkpoint is not null ? $"ImageNet weights {Checkpoint.Name}" : "UNTRAINED weights";
-    }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {

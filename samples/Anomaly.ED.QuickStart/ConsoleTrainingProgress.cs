@@ -3,7 +3,7 @@ using Anomaly.ED.Training;
 
 namespace Anomaly.ED.Samples;
 
-/// <summary>Prints one line per epoch: the mean reconstruction loss of its steps, throughput, elapsed and remaining time.</summary>
+/// <summary>Prints one line for the reference-feature pass, then one per epoch: the mean reconstruction loss of its steps, throughput, elapsed and remaining time.</summary>
 /// <remarks>Writes synchronously on the training thread (unlike <see cref="Progress{T}"/>, which posts to the thread
 /// pool), so lines appear in order and all of them before <c>Fit</c> returns.</remarks>
 internal sealed class ConsoleTrainingProgress : IProgress<TrainingProgress>
@@ -23,6 +23,17 @@ internal sealed class ConsoleTrainingProgress : IProgress<TrainingProgress>
     public void Report(TrainingProgress value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        if (value.Stage == FitStage.References)
+        {
+            // The first pass over the images (the reference features): one line when it ends.
+            if (value.Step == value.StepsPerEpoch)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  reference features of {value.StepsPerEpoch} images  {value.ImagesPerSecond:F1} images/s  elapsed {Clock(value.Elapsed)}"));
+            }
+
+            return;
+        }
+
         if (value.Step == 1)
         {
             (lossSum, lossSteps) = (0, 0);

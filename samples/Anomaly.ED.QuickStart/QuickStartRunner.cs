@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Scoring;
 using Anomaly.ED.Visualization;
 using Anomaly.ED.Weights;
 using Microsoft.Extensions.Logging;
@@ -15,6 +14,9 @@ namespace Anomaly.ED.Samples.QuickStart;
 /// </summary>
 public sealed class QuickStartRunner
 {
+    /// <summary>ML.NET's ImageNet ResNet18, shipped in a NuGet package the sample references (no download).</summary>
+    private const string PackagedCheckpoint = "resnet18.mlnet_in1k";
+
     private readonly TextWriter output;
     private readonly ILoggerFactory loggerFactory;
 
@@ -121,7 +123,7 @@ public sealed class QuickStartRunner
         {
             Print("   (--smoke: two epochs on a few tiny images; these numbers only show that the pipeline runs)");
         }
-        else if (!weights.Pretrained)
+        else if (!weights.IsPretrained)
         {
             Print("   (untrained backbone: fine on this synthetic texture, far below the published numbers on real data)");
         }
@@ -138,11 +140,11 @@ public sealed class QuickStartRunner
         var modelPath = Path.Combine(root, "quickstart.edmodel");
         detector.Save(modelPath);
         Print("7. Saved the model");
-        Print($"   model: {modelPath} ({new FileInfo(modelPath).Length / (1024.0 * 1024.0):F1} MiB{(weights.Pretrained ? "; the backbone weights stay in their file" : "; backbone weights included")})");
+        Print($"   model: {modelPath} ({new FileInfo(modelPath).Length / (1024.0 * 1024.0):F1} MiB{(weights.IsPretrained ? "; the backbone weights stay in their file" : "; backbone weights included")})");
         Print("   load it with EdDetector.Load(path) and score images with detector.Predict(\"image.png\")");
         Print();
         Print($"Done in {total.Elapsed.TotalSeconds:F0} s.");
-        return new QuickStartResult(datasetDirectory, heatmapDirectory, modelPath, reportJson, report, weights.Pretrained);
+        return new QuickStartResult(datasetDirectory, heatmapDirectory, modelPath, reportJson, report, weights.IsPretrained);
     }
 
     private static EdDetectorBuilder CreateBuilder(QuickStartOptions options, BackboneWeights weights)
@@ -164,73 +166,65 @@ public sealed class QuickStartRunner
             DetectorMethod.Hetmm => builder.UseHetmm(),
             _ => builder,
         };
-        builder = weights switch
-        {
-            { FilePath: { } path } => builder.WithBackbone(weights.Backbone, path),
-            { Checkpoint: { } checkpoint } => builder.WithBackbone(weights.Backbone).WithPretrainedBackbone(checkpoint.Name),
-            _ => builder.WithBackbone(weights.Backbone).WithUntrainedBackbone(),
-        };
-        return builder;
+        return weights.ApplyTo(builder);
     }
 
+    // The library resolves every source (a file, ML.NET's packaged ResNet18, the cache, a download); the sample only
+    // chooses which to ask for and explains the fallback to untrained weights.
     private async Task<BackboneWeights> ResolveWeightsAsync(QuickStartOptions options, CancellationToken cancellationToken)
     {
         var backbone = options.PretrainedBackbone;
         if (options.WeightsPath is not null)
         {
-            var path = Path.GetFullPath(options.WeightsPath);
-            if (!File.Exists(path))
-            {
-                throw new FileNotFoundException($"The weights file given with --weights, '{path}', does not exist.", path);
-            }
-
-            Print($"   {backbone} with the weights in {path}");
-            return new BackboneWeights(backbone, path, null);
+            var file = BackboneWeights.FromFile(backbone, options.WeightsPath);
+            Print($"   {backbone} with the weights in {file.FilePath}");
+            return file;
         }
 
-        var cache = new PretrainedWeightsCache();
         if (options.Untrained)
         {
-            var random = options.UntrainedBackbone;
-            Print($"   {random} with UNTRAINED backbone weights (random, seeded), as asked with --untrained.");
-            return new BackboneWeights(random, null, null);
+            Print($"   {options.UntrainedBackbone} with UNTRAINED backbone weights (random, seeded), as asked with --untrained.");
+            return BackboneWeights.Untrained(options.UntrainedBackbone);
         }
 
         // The default: ML.NET's ImageNet ResNet18, which the sample's package reference puts beside the program.
-        var packaged = PretrainedCatalog.Get("resnet18.mlnet_in1k");
-        if (!options.Download && (options.Backbone is null || options.Backbone == packaged.Architecture) && cache.TryGetCached(packaged, out var onnx))
+        if (!options.Download && (options.Backbone is null || options.Backbone == QuickStartOptions.UntrainedDefaultBackbone))
         {
-            Print($"   {packaged.Architecture} with ImageNet weights {packaged.Name}: ML.NET's ResNet18 from the NuGet package {packaged.Repository} {packaged.Revision}");
-            Print($"   ({onnx}; its preprocessing is folded into the first layer, and --untrained gives random weights)");
-            return new BackboneWeights(packaged.Architecture, null, packaged);
+            try
+            {
+                var packaged = await BackboneWeights.ResolveAsync(PackagedCheckpoint, cancellationToken: cancellationToken).ConfigureAwait(false);
+                Print($"   {packaged.Architecture} with ImageNet weights {PackagedCheckpoint}: ML.NET's ResNet18 from the NuGet package {packaged.Checkpoint!.Repository} {packaged.Checkpoint.Revision}");
+                Print($"   ({packaged.FilePath}; its preprocessing is folded into the first layer, and --untrained gives random weights)");
+                return packaged;
+            }
+            catch (FileNotFoundException)
+            {
+                // Not beside the program (another build): look in the weights cache.
+            }
         }
 
-        PretrainedCatalog.TryGet(backbone, out var checkpoint);
-        if (checkpoint is not null && cache.TryGetCached(checkpoint, out var cached))
+        var download = new DownloadPrinter(output);
+        string reason;
+        try
         {
-            Print($"   {backbone} with ImageNet weights {checkpoint.Name} from the local cache: {cached}");
-            return new BackboneWeights(backbone, null, checkpoint);
+            var weights = await BackboneWeights.ResolveAsync(backbone, allowDownload: options.Download, progress: download, cancellationToken: cancellationToken).ConfigureAwait(false);
+            Print(download.Downloaded
+                ? $"   {backbone} with ImageNet weights {weights.Checkpoint!.Name}, downloaded into the local cache: {weights.FilePath}"
+                : $"   {backbone} with ImageNet weights {weights.Checkpoint!.Name} from the local cache: {weights.FilePath}");
+            return weights;
         }
-
-        if (checkpoint is not null && options.Download)
+        catch (FileNotFoundException ex)
         {
-            Print($"   downloading {checkpoint.Repository} from {cache.GetUrl(checkpoint)}");
-            Print($"   into {cache.GetPath(checkpoint)}");
-            var downloaded = await cache.DownloadAsync(checkpoint, new DownloadPrinter(output), cancellationToken).ConfigureAwait(false);
-            Print($"   {backbone} with ImageNet weights {checkpoint.Name}: {downloaded}");
-            return new BackboneWeights(backbone, null, checkpoint);
+            reason = $"No weights file was given and no pretrained {backbone} weights are in the local cache ({ex.FileName}).";
         }
-
-        if (options.Download)
+        catch (ArgumentException) when (!options.Download)
         {
-            throw new ArgumentException($"--download: the catalog has no checkpoint for backbone '{backbone}'; known: {string.Join(", ", PretrainedCatalog.Names)}.");
+            reason = $"No weights file was given and the catalog has no pretrained weights for {backbone}.";
         }
 
         var untrained = options.UntrainedBackbone;
         Print($"   NOTE: {untrained} runs with UNTRAINED backbone weights (random, seeded).");
-        Print(checkpoint is not null
-            ? $"   No weights file was given and no pretrained {backbone} weights are in the local cache ({cache.GetPath(checkpoint)})."
-            : $"   No weights file was given and the catalog has no pretrained weights for {backbone}.");
+        Print($"   {reason}");
         if (untrained != backbone)
         {
             Print($"   The smaller {untrained} stands in for {backbone}, to keep the run short.");
@@ -239,13 +233,9 @@ public sealed class QuickStartRunner
         Print("   ED compares features of an ImageNet-trained network; random features are far weaker. On this simple");
         Print("   synthetic texture the defects are still found, but on real data (MVTec AD, BTAD) the results are far");
         Print("   below the published ones. To use real weights:");
-        if (checkpoint is not null)
-        {
-            Print($"     --download                      fetch {checkpoint.Repository} from the Hugging Face hub into the cache (once)");
-        }
-
+        Print($"     --download                      fetch {backbone}'s ImageNet weights from the Hugging Face hub into the cache (once)");
         Print($"     --weights <file.safetensors>    use a local {backbone} file with torchvision or timm names");
-        return new BackboneWeights(untrained, null, null);
+        return BackboneWeights.Untrained(untrained);
     }
 
     private void PrintConfiguration(QuickStartOptions options, BackboneWeights weights, EdDetector detector)
@@ -273,7 +263,8 @@ public sealed class QuickStartRunner
         var items = test.Items;
         var predictions = detector.Predict(items.Select(i => i.ImagePath).ToArray());
 
-        // One colour scale for the whole test set, so that normal images look calm and defective ones hot.
+        // One colour scale for the whole test set, so that normal images look calm and defective ones hot. The library
+        // draws each map over its source image, in the image's own geometry.
         var options = new VisualizationOptions { Range = HeatmapRange.Spanning(predictions.Select(p => p.Map)) };
         var heatmaps = new DetectorHeatmaps(detector);
         var written = 0;
@@ -294,19 +285,16 @@ public sealed class QuickStartRunner
 
     private void Print(string line = "") => output.WriteLine(line);
 
-    private sealed record BackboneWeights(string Backbone, string? FilePath, PretrainedCheckpoint? Checkpoint)
-    {
-        public bool Pretrained => FilePath is not null || Checkpoint is not null;
-
-        public string Description => FilePath is not null ? $"weights from {FilePath}" : Checkpoint is not null ? $"ImageNet weights {Checkpoint.Name}" : "UNTRAINED weights";
-    }
-
     private sealed class DownloadPrinter(TextWriter output) : IProgress<PretrainedDownloadProgress>
     {
         private int lastTenth = -1;
 
+        /// <summary>Whether a download happened (the library reports progress only while downloading).</summary>
+        public bool Downloaded { get; private set; }
+
         public void Report(PretrainedDownloadProgress value)
         {
+            Downloaded = true;
             if (value.Fraction is not { } fraction)
             {
                 return;

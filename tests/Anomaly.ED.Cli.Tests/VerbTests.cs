@@ -42,6 +42,28 @@ public sealed class VerbTests(CliDatasets data)
         ModelFileInfo.Read(model).Method.Should().Be(DetectorMethod.Fod);
     }
 
+    [Fact]
+    public async Task Fit_test_and_info_run_hetmm_with_its_own_levels_and_the_category_preset()
+    {
+        var model = Path.Combine(data.NewFolder(), "hetmm.edmodel");
+
+        var fit = await CliRun.RunAsync(["fit", data.Mvtec, "--output", model, "--method", "hetmm", "--backbone", "resnet18", "--untrained", "--image-size", "64", "--plain", "--progress-interval", "0"]);
+
+        fit.ExitCode.Should().Be(0, fit.Output);
+        fit.Output.Should().Contain("method      HETMM, preset bottle, levels layer1 + layer2 + layer3").And.Contain("templates: done").And.Contain("stored the templates");
+        var info = ModelFileInfo.Read(model);
+        (info.Method, info.Options.Hetmm.Preset, info.TrainingData!.Templates).Should().Be((DetectorMethod.Hetmm, "bottle", 6L));
+
+        var output = data.NewFolder();
+        var test = await CliRun.RunAsync(["test", model, data.Mvtec, "--output", output, "--plain"]);
+        test.ExitCode.Should().Be(0, test.Output);
+        EvaluationReport.LoadJson(Path.Combine(output, "report.json")).Overall.Images.Should().Be(6);
+
+        var shown = await CliRun.RunAsync(["info", model]);
+        shown.Lines.Should().Contain(l => l.Contains("templates", StringComparison.Ordinal) && l.Contains("preset bottle, every normal image", StringComparison.Ordinal));
+        shown.Output.Should().Contain("6 templates per pixel");
+    }
+
     [Theory]
     [InlineData("mvtec")]
     [InlineData("btad")]
@@ -85,6 +107,25 @@ public sealed class VerbTests(CliDatasets data)
     }
 
     [Fact]
+    public async Task Test_scores_the_test_set_once_for_the_report_the_plots_and_the_heatmaps()
+    {
+        var output = data.NewFolder();
+
+        var run = await CliRun.RunAsync(["test", data.ModelPath, data.PlainTest, "--output", output, "--heatmaps", "--plain", "--progress-interval", "0"]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        // Every progress report is printed: the one scoring step reports each of the 6 images once, and the heatmaps
+        // are drawn from its maps (their step reports drawing, not scoring).
+        var steps = run.Lines.Where(l => l.Contains(" images (", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]).ToArray();
+        steps.Distinct().Should().Equal("evaluation", "heatmaps");
+        run.Lines.Where(l => l.StartsWith("evaluation: ", StringComparison.Ordinal) && l.Contains(" images (", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[1]).Should().Equal("1/6", "2/6", "3/6", "4/6", "5/6", "6/6");
+
+        Directory.GetFiles(Path.Combine(output, "heatmaps"), "*.png", SearchOption.AllDirectories).Should().HaveCount(6);
+        File.Exists(Path.Combine(output, "roc-pixel.png")).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Predict_scores_files_folders_and_globs_and_writes_csv_json_and_heatmaps()
     {
         var output = data.NewFolder();
@@ -118,6 +159,23 @@ public sealed class VerbTests(CliDatasets data)
         var json = await CliRun.RunAsync(["info", data.ModelPath, "--json"]);
         using var document = JsonDocument.Parse(json.Output);
         document.RootElement.GetProperty("method").GetString().Should().Be("ED");
+    }
+
+    [Fact]
+    public async Task Info_shows_the_training_data_summary_or_that_the_file_does_not_record_one()
+    {
+        var run = await CliRun.RunAsync(["info", data.ModelPath]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var summary = run.Lines.Should().ContainSingle(l => l.Contains("training data", StringComparison.Ordinal)).Subject;
+        summary.Should().Contain("6 normal images from 1 source(s)").And.Contain("sizes 64x64").And.Contain("1 epochs");
+        run.Lines.Should().ContainSingle(l => l.Contains("training source 1", StringComparison.Ordinal))
+            .Which.Should().Contain("MVTec AD/bottle/train").And.Contain(Path.Combine(data.Mvtec, "train", "good"));
+
+        var legacy = await CliRun.RunAsync(["info", Path.Combine(AppContext.BaseDirectory, "LegacyModels", "v1-ed.edmodel"), "--json"]);
+        legacy.ExitCode.Should().Be(0, legacy.Output);
+        using var document = JsonDocument.Parse(legacy.Output);
+        document.RootElement.GetProperty("training data").GetString().Should().StartWith("not recorded");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Anomaly.ED.Cli.Datasets;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Weights;
 
@@ -10,7 +11,7 @@ internal static class DetectorFactory
     /// <summary>Resolves the backbone weights: untrained, a file, or a catalog checkpoint from the cache (downloaded with progress on request).</summary>
     public static Task<BackboneWeights> ResolveWeightsAsync(TrainingSettings settings, ProgressDisplay display, CancellationToken cancellationToken)
     {
-        var backbone = settings.Backbone ?? EdDefaults.Backbone;
+        var backbone = settings.Backbone ?? (settings.ParsedMethod == DetectorMethod.Hetmm ? EdDefaults.HetmmBackbone : EdDefaults.Backbone);
         if (settings.Untrained)
         {
             return Task.FromResult(BackboneWeights.Untrained(backbone));
@@ -28,11 +29,16 @@ internal static class DetectorFactory
     }
 
     /// <summary>A builder with the method, the weights and every option given on the command line.</summary>
-    public static EdDetectorBuilder CreateBuilder(TrainingSettings settings, BackboneWeights weights, bool keepAspectRatio)
+    public static EdDetectorBuilder CreateBuilder(TrainingSettings settings, BackboneWeights weights, DatasetFolder data)
     {
         var method = settings.ParsedMethod;
-        var builder = weights.ApplyTo(new EdDetectorBuilder().Configure(o => o.Method = method))
-            .KeepAspectRatio(keepAspectRatio)
+        var start = method == DetectorMethod.Hetmm
+            ? new EdDetectorBuilder().UseHetmm(settings.Preset ?? CategoryPreset(data), settings.TemplateSheets)
+            : new EdDetectorBuilder().Configure(o => o.Method = method);
+
+        // ED and FOD keep the aspect ratio of BTAD and MVTec 3D-AD as their reference does; HETMM's reference resizes every dataset to a square.
+        var builder = weights.ApplyTo(start)
+            .KeepAspectRatio(method != DetectorMethod.Hetmm && data.KeepsAspectRatio)
             .UseDevice(settings.Device);
         if (settings.ImageSize is { } size)
         {
@@ -42,6 +48,10 @@ internal static class DetectorFactory
         if (settings.Levels is not null && settings.Dims is not null)
         {
             builder.WithLevels(List(settings.Levels), [.. List(settings.Dims).Select(Dimension)]);
+        }
+        else if (settings.Levels is not null)
+        {
+            builder.Configure(o => o.Backbone.Levels = [.. List(settings.Levels)]);
         }
 
         if (settings.Heads is not null || settings.Layers is not null)
@@ -71,6 +81,10 @@ internal static class DetectorFactory
 
         return builder;
     }
+
+    // An MVTec AD category folder named like one of HETMM's per-category presets (bottle, cable, ...) gets that preset, as in the reference's dataset loop.
+    private static string CategoryPreset(DatasetFolder data) =>
+        data.Layout == DatasetLayout.Mvtec && Path.GetFileName(data.Path) is var category && HetmmPresets.Names.Contains(category) ? category : HetmmPresets.Default;
 
     private static string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -17,7 +17,7 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
         var data = DatasetFolder.Locate(settings.Data, settings.Layout);
         var training = data.OpenTraining(loggerFactory.CreateLogger("anomaly-ed"));
         var weights = await DetectorFactory.ResolveWeightsAsync(settings, display, cancellationToken).ConfigureAwait(false);
-        using var detector = await DetectorFactory.CreateBuilder(settings, weights, data.KeepsAspectRatio)
+        using var detector = await DetectorFactory.CreateBuilder(settings, weights, data)
             .WithLoggerFactory(loggerFactory)
             .BuildAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -26,7 +26,8 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
         var output = Path.GetFullPath(settings.Output);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         detector.Save(output, settings.IncludeBackbone);
-        Line(string.Create(CultureInfo.InvariantCulture, $"trained {result.EpochsCompleted} epochs in {Clock.Format(result.Duration)}{Calibrated(detector)}"));
+        var done = detector.Method == DetectorMethod.Hetmm ? "stored the templates" : string.Create(CultureInfo.InvariantCulture, $"trained {result.EpochsCompleted} epochs");
+        Line($"{done} in {Clock.Format(result.Duration)}{Calibrated(detector)}");
         Line(string.Create(CultureInfo.InvariantCulture, $"model: {output} ({new FileInfo(output).Length / (1024.0 * 1024.0):F1} MiB)"));
         return ExitCodes.Success;
     }
@@ -37,9 +38,13 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
         var o = detector.Options;
         var (b, t) = (o.Backbone, o.Training);
         console.Profile.Out.Writer.WriteLine($"data        {data.Path} ({data.Layout}): {training.Count} normal training images");
-        console.Profile.Out.Writer.WriteLine($"method      {o.Method.ToString().ToUpperInvariant()}, levels {string.Join(" + ", b.Levels)}");
+        var preset = o.Method == DetectorMethod.Hetmm ? $", preset {o.Hetmm.Preset}" : string.Empty;
+        console.Profile.Out.Writer.WriteLine($"method      {o.Method.ToString().ToUpperInvariant()}{preset}, levels {string.Join(" + ", b.Levels)}");
         console.Profile.Out.Writer.WriteLine($"backbone    {weights}");
-        console.Profile.Out.Writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training    {t.Epochs} epochs, batch size {t.BatchSize}, {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, seed {o.Seed}"));
+        var run = o.Method == DetectorMethod.Hetmm
+            ? $"no training, templates: {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} sheets per pixel (PTS)" : "every normal image")}"
+            : string.Create(CultureInfo.InvariantCulture, $"{t.Epochs} epochs, batch size {t.BatchSize}");
+        console.Profile.Out.Writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training    {run}, {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, seed {o.Seed}"));
         if (!weights.IsPretrained)
         {
             console.Profile.Out.Writer.WriteLine("note: untrained backbone weights: the scores only show that the setup runs.");
@@ -54,7 +59,7 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
             : new EdFitOptions();
         return display.Run(board =>
         {
-            var reporter = new FitProgressReporter(board);
+            var reporter = new FitProgressReporter(board, detector.Method);
             var result = detector.Fit(training, fit, reporter, cancellationToken);
             reporter.Complete();
             return result;

@@ -54,12 +54,39 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             rows.Add(new("network", string.Create(CultureInfo.InvariantCulture, $"d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layers")));
             rows.Add(new("training", string.Create(CultureInfo.InvariantCulture, $"{t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate}, seed {o.Seed}")));
         }
+        else if (info.Method == DetectorMethod.Hetmm)
+        {
+            rows.Add(new("templates", $"preset {o.Hetmm.Preset}, {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} sheets per pixel (PTS)" : "every normal image")}{(o.Hetmm.HalfPrecisionTemplates ? ", half precision" : string.Empty)}"));
+        }
 
+        rows.AddRange(TrainingDataRows(info.TrainingData));
         if (info.CheckpointEpochs is { } epochs)
         {
             rows.Add(new("checkpoint", $"{epochs.Completed} of {epochs.Planned} epochs completed"));
         }
 
         return rows;
+    }
+
+    // One line for the whole, then one per source of normal images.
+    private static IEnumerable<KeyValuePair<string, string>> TrainingDataRows(TrainingDataSummary? data)
+    {
+        if (data is null)
+        {
+            yield return new("training data", "not recorded (the file was written by an earlier version, or is a training checkpoint)");
+            yield break;
+        }
+
+        var run = data.Epochs is { } epochs ? $", {epochs} epochs" : data.Templates is { } templates ? $", {templates} templates per pixel" : string.Empty;
+        yield return new("training data", string.Create(
+            CultureInfo.InvariantCulture,
+            $"{data.Images} normal images from {data.Sources.Count} source(s), sizes {string.Join(", ", data.ImageSizes)}, fitted {data.FittedUtc:yyyy-MM-dd HH:mm} UTC{run}"));
+        for (var i = 0; i < data.Sources.Count; i++)
+        {
+            var source = data.Sources[i];
+            yield return new(string.Create(CultureInfo.InvariantCulture, $"training source {i + 1}"), string.Create(
+                CultureInfo.InvariantCulture,
+                $"{source.Name}: {source.Images} images ({string.Join(", ", source.ImageSizes)}) in {source.Root ?? "(no common folder)"}, {source.AddedUtc:yyyy-MM-dd HH:mm} UTC"));
+        }
     }
 }

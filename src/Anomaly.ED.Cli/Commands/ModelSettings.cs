@@ -11,10 +11,6 @@ internal class ModelSettings : CommonSettings
     [Description("The model file written by fit.")]
     public string Model { get; init; } = string.Empty;
 
-    [CommandOption("-b|--batch-size <N>")]
-    [Description("Images scored per batch (default 8).")]
-    public int BatchSize { get; init; } = 8;
-
     [CommandOption("--cache <DIR>")]
     [Description("The pretrained-weights cache folder the model's backbone is read from.")]
     public string? Cache { get; init; }
@@ -26,14 +22,6 @@ internal class ModelSettings : CommonSettings
     [CommandOption("--backbone-weights <FILE>")]
     [Description("Read the backbone weights from this file instead (its fingerprint must match the model's).")]
     public string? BackboneWeights { get; init; }
-
-    public override ValidationResult Validate()
-    {
-        var common = base.Validate();
-        return !common.Successful ? common
-            : BatchSize <= 0 ? ValidationResult.Error($"--batch-size must be positive, got {BatchSize}.")
-            : ValidationResult.Success();
-    }
 
     /// <summary>Loads the model with these runtime settings.</summary>
     public EdDetector Load(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => EdDetector.Load(

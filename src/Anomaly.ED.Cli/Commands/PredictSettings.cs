@@ -19,6 +19,10 @@ internal sealed class PredictSettings : ModelSettings
     [Description("Write a heatmap overlay per image into this folder, in the image's own geometry.")]
     public string? Heatmaps { get; init; }
 
+    [CommandOption("-b|--batch-size <N>")]
+    [Description("Images scored per batch (default 8).")]
+    public int BatchSize { get; init; } = 8;
+
     [CommandOption("--threshold <SCORE>")]
     [Description("Decide with this image-score threshold instead of the model's calibration.")]
     public double? Threshold { get; init; }
@@ -27,6 +31,7 @@ internal sealed class PredictSettings : ModelSettings
     {
         var common = base.Validate();
         return !common.Successful ? common
+            : BatchSize <= 0 ? ValidationResult.Error($"--batch-size must be positive, got {BatchSize}.")
             : Output is not null && !Output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !Output.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
                 ? ValidationResult.Error($"--output must name a .csv or .json file, got '{Output}'.")
             : Threshold is { } t && !double.IsFinite(t) ? ValidationResult.Error("--threshold must be a finite number.")

@@ -4,10 +4,10 @@ using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Scoring;
 using Anomaly.ED.Visualization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
-using static TorchSharp.torch;
 
 namespace Anomaly.ED.Cli.Commands;
 
@@ -24,14 +24,19 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         Line($"model       {Path.GetFullPath(settings.Model)} ({detector.Method.ToString().ToUpperInvariant()})");
         Line($"test set    {data.Path} ({data.Layout}): {test.Count} images, {test.NormalCount} normal, {test.DefectiveCount} defective");
 
-        var items = test.Items;
-        var (report, predictions) = display.Run(board =>
+        // One scoring pass: the report, the plots and the heatmaps all come from it.
+        var images = new List<TestImage>(test.Count);
+        var report = display.Run(board =>
         {
-            var line = board.Start("evaluation", items.Count, "images");
-            var report = detector.Evaluate(test, new CountProgress(line, items.Count), cancellationToken);
+            var line = board.Start("evaluation", test.Count, "images");
+            var evaluated = detector.Model.Evaluate(
+                test,
+                new CountProgress(line, test.Count),
+                loggerFactory.CreateLogger("anomaly-ed"),
+                cancellationToken,
+                s => images.Add(new TestImage(s.Item, s.Score, new AnomalyMap(detector.Model.Height, detector.Model.Width, s.Smoothed), s.Mask)));
             line.Complete();
-            var predictions = Predictions.Score(detector, [.. items.Select(i => i.ImagePath)], settings.BatchSize, board.Start("scores for plots", items.Count, "images"), cancellationToken);
-            return (report, predictions);
+            return evaluated;
         });
 
         Console.Write(ReportTable.Create(report));
@@ -43,17 +48,17 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         var (threshold, thresholdLabel) = detector.Calibration is { } calibration
             ? ((double?)calibration.Threshold, "calibrated threshold")
             : (report.Overall.ImageF1Threshold, "F1-max threshold");
-        var scores = predictions.Select(p => p.Score).ToArray();
-        var labels = items.Select(i => i.IsDefective).ToArray();
+        var scores = images.Select(i => i.Score).ToArray();
+        var labels = images.Select(i => i.Item.IsDefective).ToArray();
         if (labels.Contains(true) && labels.Contains(false))
         {
             OutputFiles.WriteBytes(Path.Combine(output, "roc-image.png"), Plots.Roc(RocCurve.Compute(scores, labels), "image ROC"));
             written.Add("roc-image.png");
         }
 
-        if (items.Any(i => i.MaskPath is not null) && labels.Contains(false))
+        if (images.Any(i => i.Item.MaskPath is not null) && labels.Contains(false))
         {
-            var (pixelScores, pixelLabels) = PixelScores(detector, items, predictions);
+            var (pixelScores, pixelLabels) = PixelScores(images);
             OutputFiles.WriteBytes(Path.Combine(output, "roc-pixel.png"), Plots.Roc(RocCurve.Compute(pixelScores, pixelLabels), "pixel ROC (smoothed maps, model resolution)"));
             written.Add("roc-pixel.png");
         }
@@ -65,7 +70,7 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
 
         if (settings.Heatmaps)
         {
-            var count = display.Run(board => WriteHeatmaps(detector, items, predictions, threshold, thresholdLabel, Path.Combine(output, "heatmaps"), board, cancellationToken));
+            var count = display.Run(board => WriteHeatmaps(detector, images, threshold, thresholdLabel, Path.Combine(output, "heatmaps"), board, cancellationToken));
             written.Add($"heatmaps/ ({count} panels)");
         }
 
@@ -73,52 +78,48 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         return Task.FromResult(ExitCodes.Success);
     }
 
-    // Pixel labels in the model's geometry (the masks through the model's own transform) beside the smoothed maps.
-    private static (float[] Scores, bool[] Labels) PixelScores(EdDetector detector, IReadOnlyList<DatasetItem> items, IReadOnlyList<AnomalyPrediction> predictions)
+    // The smoothed maps beside the masks, both in the model's geometry (the masks went through the model's own transform).
+    private static (float[] Scores, bool[] Labels) PixelScores(IReadOnlyList<TestImage> images)
     {
-        var pixels = predictions[0].Map.Values.Length;
-        var scores = new float[items.Count * pixels];
-        var labels = new bool[items.Count * pixels];
-        for (var i = 0; i < items.Count; i++)
+        var pixels = images[0].Map.Values.Length;
+        var scores = new float[images.Count * pixels];
+        var labels = new bool[images.Count * pixels];
+        for (var i = 0; i < images.Count; i++)
         {
-            predictions[i].Map.Values.CopyTo(scores, i * pixels);
-            if (items[i].MaskPath is { } maskPath)
-            {
-                using var scope = NewDisposeScope();
-                var mask = detector.Transform.TransformMask(ImageDecoder.DecodeGray(maskPath), 0, 0).data<float>().ToArray();
-                for (var p = 0; p < pixels; p++)
-                {
-                    labels[(i * pixels) + p] = mask[p] > 0.5f;
-                }
-            }
+            images[i].Map.Values.CopyTo(scores, i * pixels);
+            images[i].Mask?.CopyTo(labels, i * pixels);
         }
 
         return (scores, labels);
     }
 
-    private static int WriteHeatmaps(EdDetector detector, IReadOnlyList<DatasetItem> items, IReadOnlyList<AnomalyPrediction> predictions, double? threshold, string thresholdLabel, string directory, IProgressBoard board, CancellationToken cancellationToken)
+    private static int WriteHeatmaps(EdDetector detector, IReadOnlyList<TestImage> images, double? threshold, string thresholdLabel, string directory, IProgressBoard board, CancellationToken cancellationToken)
     {
         // One colour scale for the whole test set, so that normal images look calm and defective ones hot.
-        var range = HeatmapRange.Spanning(predictions.Select(p => p.Map));
+        var range = HeatmapRange.Spanning(images.Select(i => i.Map));
         var options = new VisualizationOptions { Range = range };
         var heatmaps = new DetectorHeatmaps(detector);
-        var line = board.Start("heatmaps", items.Count, "images");
-        var progress = new CountProgress(line, items.Count);
-        for (var i = 0; i < items.Count; i++)
+        var line = board.Start("heatmaps", images.Count, "images");
+        var progress = new CountProgress(line, images.Count);
+        for (var i = 0; i < images.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (item, prediction) = (items[i], predictions[i]);
-            var overlay = heatmaps.RenderOverlay(prediction, item.MaskPath, options);
-            var decision = prediction.IsAnomalous is { } anomalous
-                ? anomalous ? "ANOMALOUS" : "normal"
-                : threshold is { } t ? (prediction.Score >= t ? "ANOMALOUS" : "normal") + $" ({thresholdLabel})" : "no threshold";
-            var caption = string.Create(CultureInfo.InvariantCulture, $"{item.DefectType}/{Path.GetFileName(item.ImagePath)}  score {prediction.Score:G4}  {decision}");
+            var (item, score, map, _) = images[i];
+            var anomalous = detector.Calibration?.IsAnomalous(score);
+            var overlay = heatmaps.RenderOverlay(new AnomalyPrediction(score, null, anomalous, map, item.ImagePath), item.MaskPath, options);
+            var decision = anomalous is { } isAnomalous
+                ? isAnomalous ? "ANOMALOUS" : "normal"
+                : threshold is { } t ? (score >= t ? "ANOMALOUS" : "normal") + $" ({thresholdLabel})" : "no threshold";
+            var caption = string.Create(CultureInfo.InvariantCulture, $"{item.DefectType}/{Path.GetFileName(item.ImagePath)}  score {score:G4}  {decision}");
             var panel = Plots.HeatmapPanel(overlay, range.Low, range.High, caption);
             OutputFiles.WriteBytes(Path.Combine(directory, item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath) + ".png"), panel);
             progress.Report(i + 1);
         }
 
         line.Complete();
-        return items.Count;
+        return images.Count;
     }
+
+    /// <summary>What the plots and heatmaps need of one scored test image: its score, its smoothed map and its mask at the model's resolution.</summary>
+    private sealed record TestImage(DatasetItem Item, float Score, AnomalyMap Map, bool[]? Mask);
 }

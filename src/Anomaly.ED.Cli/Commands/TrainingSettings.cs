@@ -13,7 +13,7 @@ internal class TrainingSettings : CommonSettings
     public string Method { get; init; } = nameof(DetectorMethod.Ed);
 
     [CommandOption("--backbone <NAME>")]
-    [Description("Backbone architecture (default wide_resnet50_2): resnet18/34/50/101/152, wide_resnet50_2/101_2.")]
+    [Description("Backbone architecture (default wide_resnet50_2; HETMM wide_resnet101_2): resnet18/34/50/101/152, wide_resnet50_2/101_2.")]
     public string? Backbone { get; init; }
 
     [CommandOption("--weights <FILE|CHECKPOINT>")]
@@ -33,7 +33,7 @@ internal class TrainingSettings : CommonSettings
     public string? Cache { get; init; }
 
     [CommandOption("--levels <STAGES>")]
-    [Description("Backbone stages, comma-separated (default layer2,layer3).")]
+    [Description("Backbone stages, comma-separated (default layer2,layer3; HETMM layer1,layer2,layer3).")]
     public string? Levels { get; init; }
 
     [CommandOption("--dims <SIZES>")]
@@ -67,6 +67,14 @@ internal class TrainingSettings : CommonSettings
     [CommandOption("--seed <N>")]
     [Description("Seed of initialisation and shuffling (default 3407, the reference's).")]
     public int? Seed { get; init; }
+
+    [CommandOption("--preset <NAME>")]
+    [Description("HETMM: the parameter preset (default: the MVTec AD category's own preset for a category folder of that name, else 'default').")]
+    public string? Preset { get; init; }
+
+    [CommandOption("--template-sheets <N>")]
+    [Description("HETMM: keep this many template sheets per pixel, chosen by PTS (default: every normal image is a template).")]
+    public int? TemplateSheets { get; init; }
 
     [CommandOption("--calibrate <FPR>")]
     [Description("Hold out 20% of the normal images and save a decision threshold with this false-positive rate (e.g. 0.01).")]
@@ -109,9 +117,19 @@ internal class TrainingSettings : CommonSettings
         {
             problem = $"--calibrate is a false-positive rate between 0 and 1 (exclusive), got {fpr.ToString(CultureInfo.InvariantCulture)}.";
         }
-        else if ((Levels is null) != (Dims is null))
+        else if (method == DetectorMethod.Hetmm ? Dims is not null : (Levels is null) != (Dims is null))
         {
-            problem = "--levels and --dims go together: one d_model per stage, e.g. --levels layer2,layer3 --dims 256,512.";
+            problem = method == DetectorMethod.Hetmm
+                ? "--dims sets ED/FOD transformer widths; HETMM takes --levels alone."
+                : "--levels and --dims go together: one d_model per stage, e.g. --levels layer2,layer3 --dims 256,512.";
+        }
+        else if (method != DetectorMethod.Hetmm && (Preset is not null || TemplateSheets is not null))
+        {
+            problem = "--preset and --template-sheets are HETMM options (--method hetmm).";
+        }
+        else if (TemplateSheets is <= 0)
+        {
+            problem = $"--template-sheets must be positive, got {TemplateSheets}.";
         }
 
         return problem is null ? ValidationResult.Success() : ValidationResult.Error(problem);

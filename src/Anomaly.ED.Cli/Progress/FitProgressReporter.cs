@@ -3,8 +3,9 @@ using Anomaly.ED.Training;
 
 namespace Anomaly.ED.Cli.Progress;
 
-/// <summary>Turns the library's fit progress into one line per stage: the reference pass per image batch, training per step.</summary>
-internal sealed class FitProgressReporter(IProgressBoard board) : IProgress<TrainingProgress>
+/// <summary>Turns the library's fit progress into one line per stage: the reference pass per image batch, training per step;
+/// HETMM, which does not train, reports its template extraction per batch of images.</summary>
+internal sealed class FitProgressReporter(IProgressBoard board, DetectorMethod method) : IProgress<TrainingProgress>
 {
     private FitStage? stage;
     private ProgressLine? line;
@@ -16,13 +17,13 @@ internal sealed class FitProgressReporter(IProgressBoard board) : IProgress<Trai
         {
             line?.Complete();
             stage = value.Stage;
-            line = value.Stage == FitStage.Training
-                ? board.Start("training", (double)value.Epochs * value.StepsPerEpoch, "steps")
-                : board.Start(StageName(value.Stage), value.StepsPerEpoch, "images");
+            line = value.Stage != FitStage.Training ? board.Start(StageName(value.Stage), value.StepsPerEpoch, "images")
+                : method == DetectorMethod.Hetmm ? board.Start("templates", value.StepsPerEpoch, "image batches")
+                : board.Start("training", (double)value.Epochs * value.StepsPerEpoch, "steps");
         }
 
         var rate = string.Create(CultureInfo.InvariantCulture, $"{value.ImagesPerSecond:F1} images/s  left {Clock.Format(value.Remaining)}");
-        if (value.Stage == FitStage.Training)
+        if (value.Stage == FitStage.Training && method != DetectorMethod.Hetmm)
         {
             var loss = value.Losses.Sum(l => l.Reconstruction);
             line!.Report(

@@ -19,7 +19,8 @@ internal sealed class DatasetLoader
     private readonly BadFilePolicy policy;
     private readonly TaskScheduler scheduler;
     private readonly List<SkippedFile> skipped = [];
-    private readonly Lock skippedLock = new();
+    private readonly HashSet<(int Height, int Width)> sizes = [];
+    private readonly Lock recordLock = new();
 
     /// <summary>Creates a loader applying <paramref name="transform"/>.</summary>
     /// <param name="transform">The preprocessing of images and masks.</param>
@@ -72,7 +73,7 @@ internal sealed class DatasetLoader
     {
         get
         {
-            lock (skippedLock)
+            lock (recordLock)
             {
                 return skipped.Count;
             }
@@ -84,9 +85,21 @@ internal sealed class DatasetLoader
     {
         get
         {
-            lock (skippedLock)
+            lock (recordLock)
             {
                 return skipped.ToArray();
+            }
+        }
+    }
+
+    /// <summary>The distinct sizes of the images decoded so far by this loader, before any transform.</summary>
+    public IReadOnlyList<(int Height, int Width)> ImageSizes
+    {
+        get
+        {
+            lock (recordLock)
+            {
+                return sizes.ToArray();
             }
         }
     }
@@ -232,6 +245,11 @@ internal sealed class DatasetLoader
                 }
             }
 
+            lock (recordLock)
+            {
+                sizes.Add((image.Height, image.Width));
+            }
+
             var (height, width) = Transform.GetOutputSize(image.Height, image.Width);
             var pixels = new float[3 * height * width];
             Transform.WriteImage(image, pixels);
@@ -257,7 +275,7 @@ internal sealed class DatasetLoader
 
     private void RecordSkip(string path, string reason)
     {
-        lock (skippedLock)
+        lock (recordLock)
         {
             skipped.Add(new SkippedFile(path, reason));
         }

@@ -51,6 +51,10 @@ internal abstract class DetectorModel : IDisposable
 
     public bool IsFitted { get; protected set; }
 
+    /// <summary>What the model learned from, recorded by <see cref="Fit"/> and <see cref="AddNormalImages"/>; null for a model
+    /// loaded from a file written before the library recorded it.</summary>
+    public TrainingDataSummary? TrainingData { get; set; }
+
     /// <summary>The method's per-level scorer.</summary>
     protected abstract IAnomalyScorer Scorer { get; }
 
@@ -101,14 +105,23 @@ internal abstract class DetectorModel : IDisposable
         }
     }
 
-    /// <summary>Scores a labelled dataset and computes its image and pixel metrics, overall and per defect type.</summary>
-    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Scores every image of a labelled dataset once and computes its image and pixel metrics, overall and per
+    /// defect type, handing each scored image (score, maps and mask) to <paramref name="onImage"/> as well, so that plots
+    /// and heatmaps need no second pass.</summary>
+    /// <param name="testSet">Normal and defective images with masks.</param>
+    /// <param name="progress">Receives the number of images scored so far.</param>
+    /// <param name="logger">Receives the loader's messages.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    /// <param name="onImage">Receives every scored image in dataset order, on the calling thread; null for none. The report
+    /// builder keeps the arrays by reference until the report is built: read them, do not change them.</param>
+    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, ILogger logger, CancellationToken cancellationToken, Action<ScoredImage>? onImage = null)
     {
         var builder = new EvaluationReportBuilder(Height, Width);
         var done = 0;
         foreach (var scored in ScoreDataset(testSet, withMasks: true, logger, cancellationToken))
         {
             builder.Add(new EvaluationSample(scored.Item.ImagePath, scored.Item.DefectType, scored.Item.IsDefective, scored.Score, scored.Combined, scored.Smoothed, scored.Mask));
+            onImage?.Invoke(scored);
             progress?.Report(++done);
         }
 
@@ -157,7 +170,8 @@ internal abstract class DetectorModel : IDisposable
         var backboneState = embedBackbone
             ? Extractor.NamedWeights().ToDictionary(kv => kv.Key, kv => Runtime.TensorCopies.DetachedCpuCopy(kv.Value))
             : null;
-        return new ModelFileContent(Options, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training);
+        // A checkpoint holds a fit in progress, which has no summary yet.
+        return new ModelFileContent(Options, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training, training is null ? TrainingData : null);
     }
 
     /// <summary>A map at the model input size carried back to an original image size.</summary>

@@ -68,6 +68,7 @@ internal sealed class EdModel : DetectorModel
                 Calibration = outcome.Calibration;
             }
 
+            TrainingData = TrainingDataSummary.Fitted(trainingSet, outcome.ImagesUsed, outcome.ImageSizes, outcome.Result.EpochsCompleted, templates: null);
             IsFitted = true;
             return outcome.Result;
         }

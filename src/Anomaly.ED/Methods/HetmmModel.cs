@@ -58,7 +58,8 @@ internal sealed class HetmmModel : DetectorModel
         }
 
         // The store is replaced only once every template is extracted: a cancelled fit leaves the model as it was.
-        var templates = ExtractTemplates(training, progress, watch, logger, cancellationToken);
+        var templates = ExtractTemplates(training, progress, watch, logger, cancellationToken, out var sizes);
+        var used = (int)templates[0].shape[0];
         try
         {
             using var scope = NewDisposeScope();
@@ -72,6 +73,7 @@ internal sealed class HetmmModel : DetectorModel
             }
         }
 
+        TrainingData = TrainingDataSummary.Fitted(trainingSet, used, sizes, epochs: null, templates: store.Count);
         IsFitted = true;
         Log.TemplatesStored(logger, store.Count, training.Count, store.Bytes / (1024.0 * 1024.0));
         string? metricName = null;
@@ -93,7 +95,8 @@ internal sealed class HetmmModel : DetectorModel
 
     public override void AddNormalImages(ImageDataset normalImages, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken)
     {
-        var templates = ExtractTemplates(normalImages, progress, Stopwatch.StartNew(), logger, cancellationToken);
+        var templates = ExtractTemplates(normalImages, progress, Stopwatch.StartNew(), logger, cancellationToken, out var sizes);
+        var used = (int)templates[0].shape[0];
         try
         {
             using var scope = NewDisposeScope();
@@ -116,6 +119,7 @@ internal sealed class HetmmModel : DetectorModel
             }
         }
 
+        TrainingData = TrainingDataSummary.Added(TrainingData, normalImages, used, sizes, store.Count);
         IsFitted = true;
         Log.TemplatesStored(logger, store.Count, normalImages.Count, store.Bytes / (1024.0 * 1024.0));
     }
@@ -179,10 +183,10 @@ internal sealed class HetmmModel : DetectorModel
         return transform;
     }
 
-    // Per level, the (N, C, H, W) normalised templates of the images, in the store's precision. Each image goes through
+    // Per level, the (N, C, H, W) normalised templates of the images, in the store's precision, and the images' distinct sizes. Each image goes through
     // the backbone alone, so a template does not depend on which images shared its batch and templates added later equal
     // those of a fit on all images together.
-    private Tensor[] ExtractTemplates(ImageDataset images, IProgress<TrainingProgress>? progress, Stopwatch watch, ILogger logger, CancellationToken cancellationToken)
+    private Tensor[] ExtractTemplates(ImageDataset images, IProgress<TrainingProgress>? progress, Stopwatch watch, ILogger logger, CancellationToken cancellationToken, out IReadOnlyList<(int Height, int Width)> imageSizes)
     {
         var loader = new DatasetLoader(Transform, new DatasetLoaderOptions { BatchSize = DecodeBatchSize }, logger);
         var levels = Extractor.Stages.Select(_ => new List<Tensor>()).ToArray();
@@ -217,6 +221,7 @@ internal sealed class HetmmModel : DetectorModel
                 throw new ArgumentException($"No image of '{images.Name}' could be read; HETMM needs at least one normal image.", nameof(images));
             }
 
+            imageSizes = loader.ImageSizes;
             return levels.Select(l => cat(l, 0)).ToArray();
         }
         finally

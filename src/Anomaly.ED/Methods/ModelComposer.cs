@@ -78,6 +78,7 @@ internal static class ModelComposer
             {
                 model.LoadState(content.State, path!);
                 model.Calibration = content.Calibration;
+                model.TrainingData = content.TrainingData;
             }
 
             return model;

@@ -74,6 +74,7 @@ internal sealed class EdTrainer
 
         using var cache = TokenCache.TryCreate(items.Length, setup.Extractor.Stages, setup.Options.Backbone.ImageHeight, setup.Options.Backbone.ImageWidth, fit.FeatureCacheMegabytes, setup.Extractor.Device);
         ComputeReferences(items, loader, cache, progress, cancellationToken);
+        var (imagesUsed, imageSizes) = (items.Length - loader.SkippedCount, loader.ImageSizes);
 
         Log.ReferencesComputed(logger, items.Length, networks.Count, cache is not null);
 
@@ -206,7 +207,9 @@ internal sealed class EdTrainer
 
         return new TrainingOutcome(
             new TrainingResult(options.Epochs, fit.Selection, selectedEpoch, metricName, history, epochLosses, watch.Elapsed, cache is not null),
-            calibration);
+            calibration,
+            imagesUsed,
+            imageSizes);
     }
 
     private double ValidationAuroc(ImageDataset validationSet, CancellationToken cancellationToken)

@@ -113,7 +113,7 @@ public sealed class BackboneWeights
             {
                 throw new FileNotFoundException(
                     $"The pretrained checkpoint {checkpoint.Name} is not in the local cache ({store.GetPath(checkpoint)}). Allow the download "
-                    + $"(anomaly-ed: --download) to fetch it from {store.GetUrl(checkpoint)}, or give a local safetensors file.",
+                    + $"(allowDownload; --download in the anomaly-ed tool and the samples) to fetch it from {store.GetUrl(checkpoint)}, or give a local safetensors file.",
                     store.GetPath(checkpoint));
             }
 

@@ -24,6 +24,9 @@ internal static class EdModelFile
     private const string BackbonePrefix = "backbone.";
     private const string OptimizerTensor = "training.optimizer";
 
+    // Optional: files written before the library recorded the training data lack it and load as before.
+    private const string TrainingDataKey = "training_data";
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         Converters = { new JsonStringEnumConverter() },
@@ -56,6 +59,11 @@ internal static class EdModelFile
         if (content.Calibration is not null)
         {
             metadata["calibration"] = JsonSerializer.Serialize(content.Calibration, Json);
+        }
+
+        if (content.TrainingData is not null)
+        {
+            metadata[TrainingDataKey] = JsonSerializer.Serialize(content.TrainingData, Json);
         }
 
         if (content.Training is not null)
@@ -129,6 +137,7 @@ internal static class EdModelFile
                 var backbone = Deserialize<BackboneRecord>(metadata, "backbone", path);
                 var calibration = metadata.ContainsKey("calibration") ? Deserialize<Calibration>(metadata, "calibration", path) : null;
                 var training = metadata.ContainsKey("training") ? Deserialize<TrainingState>(metadata, "training", path) : null;
+                var trainingData = metadata.ContainsKey(TrainingDataKey) ? Deserialize<TrainingDataSummary>(metadata, TrainingDataKey, path) : null;
 
                 var state = all.Where(kv => !kv.Key.StartsWith(BackbonePrefix, StringComparison.Ordinal) && kv.Key != OptimizerTensor)
                     .ToDictionary(kv => kv.Key, kv => kv.Value.MoveToOuterDisposeScope());
@@ -148,7 +157,7 @@ internal static class EdModelFile
                     training = training with { OptimizerState = optimizer.data<byte>().ToArray() };
                 }
 
-                return new ModelFileContent(options, calibration, backbone, state, backboneState, training);
+                return new ModelFileContent(options, calibration, backbone, state, backboneState, training, trainingData);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException)
             {
@@ -191,13 +200,15 @@ internal static class EdModelFile
 /// <param name="State">The method's tensors, named by the method.</param>
 /// <param name="BackboneState">The backbone weights when embedded.</param>
 /// <param name="Training">The training state of a checkpoint.</param>
+/// <param name="TrainingData">What the model learned from, when recorded.</param>
 internal sealed record ModelFileContent(
     EdOptions Options,
     Calibration? Calibration,
     BackboneRecord Backbone,
     IReadOnlyDictionary<string, Tensor> State,
     Dictionary<string, Tensor>? BackboneState,
-    TrainingState? Training) : IDisposable
+    TrainingState? Training,
+    TrainingDataSummary? TrainingData = null) : IDisposable
 {
     public void Dispose()
     {

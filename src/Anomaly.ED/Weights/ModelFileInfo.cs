@@ -5,7 +5,7 @@ namespace Anomaly.ED.Weights;
 
 /// <summary>
 /// What a model file holds, read without building a detector: the method, the options, the backbone and the fingerprint
-/// of its weights, the calibration and the format. <see cref="Read"/> verifies the content hash, so a file that was
+/// of its weights, the calibration, the training data summary and the format. <see cref="Read"/> verifies the content hash, so a file that was
 /// modified after it was written is rejected here as it is by <see cref="EdDetector.Load"/>.
 /// </summary>
 public sealed class ModelFileInfo
@@ -29,6 +29,7 @@ public sealed class ModelFileInfo
         StateTensors = content.State.Count;
         StateParameters = content.State.Values.Sum(t => t.numel());
         CheckpointEpochs = content.Training is { } training ? (training.EpochsCompleted, training.Epochs) : null;
+        TrainingData = content.TrainingData;
     }
 
     /// <summary>The full path of the file.</summary>
@@ -81,6 +82,10 @@ public sealed class ModelFileInfo
 
     /// <summary>For a training checkpoint, the epochs completed and planned; null for a finished model.</summary>
     public (int Completed, int Planned)? CheckpointEpochs { get; }
+
+    /// <summary>What the model learned from (sources, image counts and sizes, when, epochs or templates), or null when the
+    /// file does not record it (files written before the library did, and training checkpoints).</summary>
+    public TrainingDataSummary? TrainingData { get; }
 
     /// <summary>Reads and verifies a model file.</summary>
     /// <param name="path">The model file.</param>

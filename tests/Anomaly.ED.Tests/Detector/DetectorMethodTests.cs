@@ -1,5 +1,6 @@
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Weights;
 
 namespace Anomaly.ED.Tests.Detector;
 
@@ -39,6 +40,15 @@ public sealed class DetectorMethodTests
         loaded.Calibration.Should().Be(calibration);
         loaded.Predict(images).Select(p => (p.Score, p.IsAnomalous)).Should().Equal(predictions.Select(p => (p.Score, p.IsAnomalous)));
         loaded.Evaluate(fixture.Test).Overall.Should().BeEquivalentTo(report.Overall);
+
+        var data = ModelFileInfo.Read(path).TrainingData;
+        data.Should().NotBeNull("the model file records what the model learned from");
+        data!.Images.Should().Be(fixture.Training.Count);
+        data.Sources.Should().ContainSingle().Which.Should().Match<TrainingDataSource>(s =>
+            s.Name == fixture.Training.Name && s.Images == fixture.Training.Count && s.Root == Path.GetDirectoryName(fixture.Training.Items[0].ImagePath));
+        data.ImageSizes.Should().Equal("64x64");
+        data.FittedUtc.Should().BeCloseTo(DateTime.UtcNow, TimeSpan.FromMinutes(10));
+        (data.Epochs, data.Templates).Should().Be(method == DetectorMethod.Hetmm ? (null, fixture.Training.Count) : (1, null));
     }
 
     private static EdDetectorBuilder NewBuilder(DetectorMethod method)

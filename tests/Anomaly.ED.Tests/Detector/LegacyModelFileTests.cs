@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Weights;
 
 namespace Anomaly.ED.Tests.Detector;
 
@@ -29,5 +30,24 @@ public sealed class LegacyModelFileTests
         prediction.Score.Should().BeApproximately(expected[0], Math.Abs(expected[0]) * 1e-5f);
         prediction.Map.Values.Sum().Should().BeApproximately(expected[1], Math.Abs(expected[1]) * 1e-5f);
         prediction.Map.Values.Max().Should().BeApproximately(expected[2], Math.Abs(expected[2]) * 1e-5f);
+    }
+
+    [Fact]
+    public void AFileWithoutATrainingDataSummaryReadsAsNotRecordedAndSavesAgainWithout()
+    {
+        var path = Path.Combine(Folder, "v1-ed.edmodel");
+        ModelFileInfo.Read(path).TrainingData.Should().BeNull("files written before the summary existed do not record it");
+
+        using var detector = EdDetector.Load(path);
+        var copy = Path.Combine(Path.GetTempPath(), $"anomaly-ed-legacy-{Guid.NewGuid():N}.edmodel");
+        try
+        {
+            detector.Save(copy);
+            ModelFileInfo.Read(copy).TrainingData.Should().BeNull("saving again invents no summary");
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
     }
 }

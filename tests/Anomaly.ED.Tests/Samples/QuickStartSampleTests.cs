@@ -129,7 +129,7 @@ public sealed class QuickStartSampleTests : IDisposable
     [InlineData("--epochs x", "Option '--epochs' needs an integer, got 'x'.")]
     [InlineData("--method lof", "Option '--method' needs one of ed, fod, hetmm, got 'lof'.")]
     [InlineData("--image-size 16", "Option '--image-size' must be at least 32, got 16.")]
-    [InlineData("--weights /nonexistent/w.safetensors", "'/nonexistent/w.safetensors', does not exist")]
+    [InlineData("--weights /nonexistent/w.safetensors", "'/nonexistent/w.safetensors' does not exist")]
     [InlineData("--untrained --download", "--untrained excludes --weights and --download.")]
     public async Task BadCommandLinesExitWithOneAndAClearMessage(string args, string message)
     {

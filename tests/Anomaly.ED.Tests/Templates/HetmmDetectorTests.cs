@@ -71,6 +71,29 @@ public sealed class HetmmDetectorTests
     }
 
     [Fact]
+    public void TheModelFileRecordsTheFittedAndTheAddedNormalImagesAsSources()
+    {
+        using var detector = NewBuilder().Build();
+        var items = fixture.Training.Items;
+        detector.Fit(new ImageDataset("few", items.Take(2)));
+        detector.AddNormalImages([items[^1].ImagePath]);
+        var path = fixture.NewTempPath("hetmm-sources.edmodel");
+        detector.Save(path);
+
+        var data = ModelFileInfo.Read(path).TrainingData!;
+
+        data.Sources.Select(s => (s.Name, s.Images)).Should().Equal(("few", 2), ("added normal images", 1));
+        data.Sources[1].AddedUtc.Should().BeOnOrAfter(data.Sources[0].AddedUtc);
+        (data.Images, data.Templates, data.Epochs).Should().Be((3, 3L, (int?)null));
+        data.ImageSizes.Should().Equal("64x64");
+        using var loaded = EdDetector.Load(path);
+        loaded.AddNormalImages([items[^2].ImagePath]);
+        var again = fixture.NewTempPath("hetmm-sources-again.edmodel");
+        loaded.Save(again);
+        ModelFileInfo.Read(again).TrainingData!.Sources.Should().HaveCount(3, "a loaded model keeps its summary and adds to it");
+    }
+
+    [Fact]
     public void DetectsTheGeneratedDefects()
     {
         using var detector = NewBuilder().Build();
