@@ -209,9 +209,15 @@ public sealed class EdDetector : IDisposable
     public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testSet);
+        return Evaluate(testSet, progress, null, cancellationToken);
+    }
+
+    // The tool's one pass: every scored image is also handed to onImage (under the read lock, in order).
+    internal EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, Action<ScoredImage>? onImage, CancellationToken cancellationToken)
+    {
         using (EnterFitted())
         {
-            return model.Evaluate(testSet, progress, logger, cancellationToken);
+            return model.Evaluate(testSet, progress, logger, cancellationToken, onImage);
         }
     }
 

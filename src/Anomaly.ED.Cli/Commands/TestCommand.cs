@@ -29,12 +29,11 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         var report = display.Run(board =>
         {
             var line = board.Start("evaluation", test.Count, "images");
-            var evaluated = detector.Model.Evaluate(
+            var evaluated = detector.Evaluate(
                 test,
                 new CountProgress(line, test.Count),
-                loggerFactory.CreateLogger("anomaly-ed"),
-                cancellationToken,
-                s => images.Add(new TestImage(s.Item, s.Score, new AnomalyMap(detector.Model.Height, detector.Model.Width, s.Smoothed), s.Mask)));
+                s => images.Add(new TestImage(s.Item, s.Score, new AnomalyMap(detector.Model.Height, detector.Model.Width, s.Smoothed), s.Mask)),
+                cancellationToken);
             line.Complete();
             return evaluated;
         });
