@@ -84,6 +84,32 @@ public sealed class DatasetFuzzTests(ITestOutputHelper output)
             policy.Should().Be(BadFilePolicy.Throw, $"a bad file is skipped under BadFilePolicy.Skip ({e.Message})");
             throw;
         }
+        finally
+        {
+            MakeDeletable(folder.Path);
+        }
+    }
+
+    // Undoes the edits that take permissions away (effective when the tests do not run as root), folder before contents.
+    private static void MakeDeletable(string folder)
+    {
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not null)
+            {
+                continue;
+            }
+
+            if (entry is DirectoryInfo)
+            {
+                MakeDeletable(entry.FullName);
+            }
+            else
+            {
+                File.SetUnixFileMode(entry.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
     }
 
     private static ImageDataset Open(string reader, string root, DatasetSplit split, BadFilePolicy policy) => reader switch

@@ -41,6 +41,9 @@ internal sealed class MutationFuzzer
         }
     }
 
+    /// <summary>A case of a two-file target: the first byte says which file (<paramref name="tag"/>) the rest replaces.</summary>
+    public static byte[] Tagged(byte tag, byte[] bytes) => [tag, .. bytes];
+
     /// <summary>One random mutation of <paramref name="input"/>; <paramref name="headerLength"/> bytes at the start are favoured.</summary>
     public byte[] Mutate(byte[] input, int headerLength)
     {

@@ -35,13 +35,13 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
         var fuzzer = new MutationFuzzer(1315);
         var random = new Random(1316);
         var inputs = SafetensorsFuzzTests.Regressions("onnx")
-            .Concat(HostileGraphs(network).Select(g => Case(0, g)))
-            .Concat(MutationFuzzer.Truncations(network, Enumerable.Range(0, 16).Select(i => network.Length * i / 16)).Select(t => Case(0, t)))
+            .Concat(HostileGraphs(network).Select(g => MutationFuzzer.Tagged(0, g)))
+            .Concat(MutationFuzzer.Truncations(network, Enumerable.Range(0, 16).Select(i => network.Length * i / 16)).Select(t => MutationFuzzer.Tagged(0, t)))
             .Concat(Enumerable.Range(0, int.MaxValue).Select(i => (i % 4) switch
             {
-                0 => Case(1, fuzzer.Mutate(preprocess, preprocess.Length)),
-                1 => Case(0, EditGraph(network, random)),
-                _ => Case(0, fuzzer.Mutate(network, network.Length)),
+                0 => MutationFuzzer.Tagged(1, fuzzer.Mutate(preprocess, preprocess.Length)),
+                1 => MutationFuzzer.Tagged(0, EditGraph(network, random)),
+                _ => MutationFuzzer.Tagged(0, fuzzer.Mutate(network, network.Length)),
             }));
 
         var report = MutationFuzzer.Run(
@@ -73,14 +73,12 @@ public sealed class OnnxFuzzTests(ITestOutputHelper output)
         load.Should().Throw<StateDictMismatchException>().Which.ShapeMismatches.Should().Contain(m => m.StartsWith("conv1.weight: expected [64, 3, 7, 7], got [2, 3, 7, 7]", StringComparison.Ordinal));
     }
 
-    // The first byte says which file the rest replaces: 0 the network, 1 the preprocessing graph.
-    private static byte[] Case(byte file, byte[] bytes) => [file, .. bytes];
-
     private static void Import(byte[] input, string networkPath, string preprocessPath, byte[] network, byte[] preprocess)
     {
-        var replaced = input.Length > 0 && input[0] == 1;
-        File.WriteAllBytes(networkPath, replaced || input.Length == 0 ? network : input[1..]);
-        File.WriteAllBytes(preprocessPath, replaced ? input[1..] : preprocess);
+        // Tag 0: the rest is the network graph; tag 1: the preprocessing graph.
+        var replacesPreprocess = input.Length > 0 && input[0] == 1;
+        File.WriteAllBytes(networkPath, replacesPreprocess || input.Length == 0 ? network : input[1..]);
+        File.WriteAllBytes(preprocessPath, replacesPreprocess ? input[1..] : preprocess);
         try
         {
             foreach (var tensor in MlNetResNet18Onnx.Import(networkPath).Values)

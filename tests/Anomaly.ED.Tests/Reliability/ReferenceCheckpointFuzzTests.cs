@@ -30,12 +30,12 @@ public sealed class ReferenceCheckpointFuzzTests(ITestOutputHelper output)
             .Build();
         var fuzzer = new MutationFuzzer(1617);
         var inputs = SafetensorsFuzzTests.Regressions("reference")
-            .Concat([Case(0, checkpoint)])
-            .Concat(HostileFeatures().Select(f => Case(1, f)))
-            .Concat(MutationFuzzer.Truncations(features, Enumerable.Range(0, 16).Select(i => features.Length * i / 16)).Select(t => Case(1, t)))
+            .Concat([MutationFuzzer.Tagged(0, checkpoint)])
+            .Concat(HostileFeatures().Select(f => MutationFuzzer.Tagged(1, f)))
+            .Concat(MutationFuzzer.Truncations(features, Enumerable.Range(0, 16).Select(i => features.Length * i / 16)).Select(t => MutationFuzzer.Tagged(1, t)))
             .Concat(Enumerable.Range(0, int.MaxValue).Select(i => i % 2 == 0
-                ? Case(1, fuzzer.Mutate(features, features.Length))
-                : Case(0, PyTorchCheckpointFuzzTests.Mutate(fuzzer, checkpoint, i))));
+                ? MutationFuzzer.Tagged(1, fuzzer.Mutate(features, features.Length))
+                : MutationFuzzer.Tagged(0, PyTorchCheckpointFuzzTests.Mutate(fuzzer, checkpoint, i))));
 
         var report = MutationFuzzer.Run(
             "reference",
@@ -53,14 +53,12 @@ public sealed class ReferenceCheckpointFuzzTests(ITestOutputHelper output)
         report.Rejected.Should().BeGreaterThan(0);
     }
 
-    // The first byte says which file the rest replaces: 0 the checkpoint, 1 the reference features.
-    private static byte[] Case(byte file, byte[] bytes) => [file, .. bytes];
-
     private static void Import(EdDetector detector, byte[] input, string checkpointPath, string featuresPath, byte[] checkpoint, byte[] features)
     {
-        var features1 = input.Length > 0 && input[0] == 1;
-        File.WriteAllBytes(checkpointPath, features1 || input.Length == 0 ? checkpoint : input[1..]);
-        File.WriteAllBytes(featuresPath, features1 ? input[1..] : features);
+        // Tag 0: the rest is the checkpoint; tag 1: the reference features.
+        var replacesFeatures = input.Length > 0 && input[0] == 1;
+        File.WriteAllBytes(checkpointPath, replacesFeatures || input.Length == 0 ? checkpoint : input[1..]);
+        File.WriteAllBytes(featuresPath, replacesFeatures ? input[1..] : features);
         try
         {
             detector.ImportReferenceCheckpoint(checkpointPath, featuresPath);
