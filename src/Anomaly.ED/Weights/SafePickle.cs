@@ -8,7 +8,8 @@ namespace Anomaly.ED.Weights;
 /// Unpickling limited to data: Razorvine.Pickle (which never imports or runs Python code) with the constructors of
 /// <see cref="PickleGlobals"/>, and a check of the result that accepts only containers, scalars, tensors and numpy
 /// arrays. Any other Python object named by the pickle (for example <c>os.system</c>) ends in a
-/// <see cref="CheckpointFormatException"/> that names it.
+/// <see cref="CheckpointFormatException"/> that names it. The pickle is cut out of its stream first
+/// (<see cref="PickleFrame"/>), so a hostile declared length costs only the bytes the file holds.
 /// </summary>
 internal static class SafePickle
 {
