@@ -93,6 +93,11 @@ public sealed class DatasetFuzzTests(ITestOutputHelper output)
     // Undoes the edits that take permissions away (effective when the tests do not run as root), folder before contents.
     private static void MakeDeletable(string folder)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
         File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
         {
@@ -201,7 +206,11 @@ public sealed class DatasetFuzzTests(ITestOutputHelper output)
                 break;
             default:
                 // Unreadable (only effective when not root: root reads any file).
-                File.SetUnixFileMode(random.Next(2) == 0 ? file : folder, UnixFileMode.None);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(random.Next(2) == 0 ? file : folder, UnixFileMode.None);
+                }
+
                 break;
         }
     }
