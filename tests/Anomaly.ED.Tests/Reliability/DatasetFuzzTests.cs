@@ -65,13 +65,17 @@ public sealed class DatasetFuzzTests(ITestOutputHelper output)
         {
             var dataset = Open(reader, folder.Path, random.Next(2) == 0 ? DatasetSplit.Train : DatasetSplit.Test, policy);
             var loader = new DatasetLoader(Transform, new DatasetLoaderOptions { BatchSize = 3, MaxDegreeOfParallelism = 2, BadFiles = policy });
+            var loaded = new List<string>();
             foreach (var batch in loader.ReadBatches(dataset.Items))
             {
                 batch.Images.shape.Should().Equal(batch.Count, 3, 8, 8);
+                loaded.AddRange(batch.Paths);
                 batch.Dispose();
             }
 
-            (dataset.Count - loader.SkippedCount).Should().BeGreaterThanOrEqualTo(0);
+            // Nothing is lost: every listed item is loaded, in order, or skipped with its reason.
+            loaded.Should().Equal(dataset.Items.Select(i => i.ImagePath).Where(loaded.Contains));
+            (loaded.Count + loader.SkippedCount).Should().Be(dataset.Count);
         }
         catch (DatasetException e)
         {
