@@ -32,20 +32,31 @@ internal static class DeviceName
         return false;
     }
 
-    /// <summary>The TorchSharp device for a validated name; a CUDA device that is not available is a clear error.</summary>
-    public static Device ToDevice(string name)
+    /// <summary>The TorchSharp device for a validated name; a CUDA device that is not available is a clear error naming <paramref name="option"/>.</summary>
+    /// <param name="name">The device name.</param>
+    /// <param name="option">The option that gave it, for messages (e.g. <c>RuntimeOptions.Device</c>).</param>
+    /// <exception cref="InvalidOperationException">CUDA is not available (a CPU-only TorchSharp runtime, or no NVIDIA GPU), or the GPU index is past the last GPU.</exception>
+    public static Device ToDevice(string name, string option)
     {
         if (!TryParse(name, out var d))
         {
-            throw new ArgumentException($"Device '{name}' is not 'cpu', 'cuda' or 'cuda:N'.", nameof(name));
+            throw new ArgumentException($"{option} '{name}' is not 'cpu', 'cuda' or 'cuda:N'.", nameof(name));
         }
 
-        if (d.Type == DeviceType.CUDA && !cuda.is_available())
+        if (d.Type == DeviceType.CPU)
+        {
+            return CPU;
+        }
+
+        if (!cuda.is_available())
         {
             throw new InvalidOperationException(
-                $"Device '{name}' was requested but CUDA is not available: reference a TorchSharp CUDA runtime bundle (build with -p:TorchSharpRuntime=cuda) on a machine with an NVIDIA GPU, or use 'cpu'.");
+                $"{option} is '{name}' but CUDA is not available here: reference a TorchSharp CUDA runtime bundle (build with -p:TorchSharpRuntime=cuda) on a machine with an NVIDIA GPU and its driver, or set {option} to 'cpu'.");
         }
 
-        return d.Type == DeviceType.CPU ? CPU : new Device(DeviceType.CUDA, d.Index);
+        var count = cuda.device_count();
+        return d.Index < count
+            ? new Device(DeviceType.CUDA, d.Index)
+            : throw new InvalidOperationException($"{option} is '{name}' but this machine has {count} CUDA device(s), numbered from 0.");
     }
 }

@@ -162,11 +162,17 @@ public sealed class EdDetectorBuilder
 
     /// <summary>Validates the configuration and builds the detector (loading the backbone weights; a download, when allowed, blocks).</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">One or more options are invalid; the message lists them all.</exception>
+    /// <exception cref="InvalidOperationException">A CUDA device is asked for (<see cref="RuntimeOptions.Device"/>, <see cref="UseDevice"/>) where CUDA is not available.</exception>
+    /// <exception cref="Weights.StateDictMismatchException">The backbone weights file holds another architecture or other stages; every mismatched key is listed.</exception>
+    /// <exception cref="FormatException">The backbone weights file is damaged: <see cref="Weights.SafetensorsFormatException"/> or <see cref="Weights.CheckpointFormatException"/>, naming it.</exception>
     public EdDetector Build() => BuildAsync().GetAwaiter().GetResult();
 
     /// <summary>Validates the configuration and builds the detector, downloading pretrained weights asynchronously when allowed.</summary>
     /// <param name="cancellationToken">Cancels a download.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">One or more options are invalid; the message lists them all.</exception>
+    /// <exception cref="InvalidOperationException">A CUDA device is asked for (<see cref="RuntimeOptions.Device"/>, <see cref="UseDevice"/>) where CUDA is not available.</exception>
+    /// <exception cref="Weights.StateDictMismatchException">The backbone weights file holds another architecture or other stages; every mismatched key is listed.</exception>
+    /// <exception cref="FormatException">The backbone weights file is damaged: <see cref="Weights.SafetensorsFormatException"/> or <see cref="Weights.CheckpointFormatException"/>, naming it.</exception>
     public async Task<EdDetector> BuildAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = options.Clone();

@@ -15,7 +15,11 @@ public sealed class EdLoadOptions
     /// <summary>The pretrained-weights cache folder; null for the default.</summary>
     public string? WeightsCacheDirectory { get; set; }
 
-    /// <summary>The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); model files do not record one.</summary>
+    /// <summary>
+    /// The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); model files do not record one, so a model saved on
+    /// one device loads on any. A CUDA device where CUDA is not available (a CPU-only TorchSharp runtime, no GPU, or an
+    /// index past the last GPU) makes <see cref="EdDetector.Load"/> throw an <see cref="InvalidOperationException"/> naming this option.
+    /// </summary>
     /// <value>The default value is <c>"cpu"</c>.</value>
     public string Device { get; set; } = EdDefaults.Device;
 

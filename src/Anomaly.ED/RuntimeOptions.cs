@@ -3,7 +3,11 @@ namespace Anomaly.ED;
 /// <summary>Deployment settings: where a detector runs and how it may fetch weights. Not saved in the model file; given again at load (<see cref="EdLoadOptions"/>).</summary>
 public sealed class RuntimeOptions
 {
-    /// <summary>The compute device: <c>"cpu"</c>, <c>"cuda"</c> or <c>"cuda:N"</c>.</summary>
+    /// <summary>
+    /// The compute device: <c>"cpu"</c>, <c>"cuda"</c> or <c>"cuda:N"</c>. A CUDA device where CUDA is not available (a
+    /// CPU-only TorchSharp runtime, no GPU, or an index past the last GPU) makes <see cref="EdDetectorBuilder.Build"/>
+    /// throw an <see cref="InvalidOperationException"/> naming this option.
+    /// </summary>
     /// <value>The default value is <c>"cpu"</c>.</value>
     public string Device { get; set; } = EdDefaults.Device;
 

@@ -52,7 +52,7 @@ internal static class MlNetResNet18Onnx
         ArgumentException.ThrowIfNullOrWhiteSpace(onnxPath);
         var model = OnnxModelFile.Open(onnxPath);
         preprocessPath ??= DefaultPreprocessPath(model.FilePath);
-        var meanImage = ReadMeanImage(preprocessPath);
+        using var meanImage = ReadMeanImage(preprocessPath);
         var mapping = MapInitializers(model);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
@@ -62,10 +62,13 @@ internal static class MlNetResNet18Onnx
                 result.Add(name, model.ReadFloatTensor(initializer));
             }
 
-            using (meanImage)
+            var (weight, runningMean) = (result["conv1.weight"].shape, result["bn1.running_mean"].shape);
+            if (weight.Length != 4 || weight[1] != 3 || runningMean.Length != 1 || runningMean[0] != weight[0])
             {
-                FoldPreprocessing(result, meanImage);
+                throw new CheckpointFormatException(model.FilePath, $"conv1's weight has the shape [{string.Join(", ", weight)}] and bn1's mean [{string.Join(", ", runningMean)}]; the preprocessing can only be folded into a (C, 3, k, k) convolution followed by a batch norm of C channels.");
             }
+
+            FoldPreprocessing(result, meanImage);
 
             return result;
         }
@@ -101,7 +104,7 @@ internal static class MlNetResNet18Onnx
         var nodes = model.Nodes;
         var ops = string.Join(", ", nodes.Select(n => n.OpType));
         if (nodes.Count != 3 || nodes[0].OpType != "Split" || nodes[1].OpType != "Concat" || nodes[2].OpType != "Sub"
-            || !nodes[1].Input.SequenceEqual(nodes[0].Output.Reverse())
+            || nodes[1].Output.Count != 1 || !nodes[1].Input.SequenceEqual(nodes[0].Output.Reverse())
             || nodes[2].Input.Count != 2 || nodes[2].Input[0] != nodes[1].Output[0] || !model.IsInitializer(nodes[2].Input[1]))
         {
             throw new CheckpointFormatException(model.FilePath, $"the preprocessing graph ({ops}) is not 'split RGB, concatenate as BGR, subtract the mean image'.");
@@ -176,13 +179,13 @@ internal static class MlNetResNet18Onnx
 
             var conv1 = Single(graphInputs[0], "Conv", "the image input");
             Convolution(conv1, "conv1", kernel: 7, stride: 2);
-            var bn1 = Single(conv1.Output[0], "BatchNormalization", "conv1");
+            var bn1 = Single(Out(conv1), "BatchNormalization", "conv1");
             BatchNorm(bn1, "bn1");
-            var relu = Single(bn1.Output[0], "Relu", "bn1");
-            var pool = Single(relu.Output[0], "MaxPool", "the stem's ReLU");
+            var relu = Single(Out(bn1), "Relu", "bn1");
+            var pool = Single(Out(relu), "MaxPool", "the stem's ReLU");
             CheckWindow(pool, kernel: 3, stride: 2, "the stem's max pool");
 
-            var x = pool.Output[0];
+            var x = Out(pool);
             var counts = new List<int> { 0 };
             while (true)
             {
@@ -203,6 +206,12 @@ internal static class MlNetResNet18Onnx
                 if (downsample is not null)
                 {
                     counts.Add(0);
+                }
+
+                // A hostile graph may loop back on itself; ResNet18 has a fixed number of blocks.
+                if (counts.Count > BlockCounts.Count || counts.Sum() >= BlockCounts.Sum())
+                {
+                    throw Fail($"it continues past the {BlockCounts.Sum()} residual blocks of ResNet18 at the tensor '{x}'");
                 }
 
                 var prefix = $"layer{counts.Count}.{counts[^1]}.";
@@ -229,14 +238,14 @@ internal static class MlNetResNet18Onnx
         {
             var stride = downsample is null ? 1 : 2;
             Convolution(conv1, prefix + "conv1", kernel: 3, stride);
-            var bn1 = Single(conv1.Output[0], "BatchNormalization", prefix + "conv1");
+            var bn1 = Single(Out(conv1), "BatchNormalization", prefix + "conv1");
             BatchNorm(bn1, prefix + "bn1");
-            var relu = Single(bn1.Output[0], "Relu", prefix + "bn1");
-            var conv2 = Single(relu.Output[0], "Conv", prefix + "relu");
+            var relu = Single(Out(bn1), "Relu", prefix + "bn1");
+            var conv2 = Single(Out(relu), "Conv", prefix + "relu");
             Convolution(conv2, prefix + "conv2", kernel: 3, stride: 1);
-            var bn2 = Single(conv2.Output[0], "BatchNormalization", prefix + "conv2");
+            var bn2 = Single(Out(conv2), "BatchNormalization", prefix + "conv2");
             BatchNorm(bn2, prefix + "bn2");
-            var add = Single(bn2.Output[0], "Add", prefix + "bn2");
+            var add = Single(Out(bn2), "Add", prefix + "bn2");
 
             string shortcut;
             if (downsample is null)
@@ -250,17 +259,17 @@ internal static class MlNetResNet18Onnx
             else
             {
                 Convolution(downsample, prefix + "downsample.0", kernel: 1, stride: 2);
-                var downsampleNorm = Single(downsample.Output[0], "BatchNormalization", prefix + "downsample.0");
+                var downsampleNorm = Single(Out(downsample), "BatchNormalization", prefix + "downsample.0");
                 BatchNorm(downsampleNorm, prefix + "downsample.1");
-                shortcut = downsampleNorm.Output[0];
+                shortcut = Out(downsampleNorm);
             }
 
-            if (add.Input.Count != 2 || !add.Input.Contains(shortcut) || !add.Input.Contains(bn2.Output[0]))
+            if (add.Input.Count != 2 || !add.Input.Contains(shortcut) || !add.Input.Contains(Out(bn2)))
             {
                 throw Fail($"{Describe(add)} of block {prefix.TrimEnd('.')} adds [{string.Join(", ", add.Input)}], not its bn2 output and its shortcut '{shortcut}'");
             }
 
-            return Single(add.Output[0], "Relu", prefix + "add").Output[0];
+            return Out(Single(Out(add), "Relu", prefix + "add"));
         }
 
         private void Convolution(NodeProto node, string name, int kernel, int stride)
@@ -329,6 +338,8 @@ internal static class MlNetResNet18Onnx
                     + $"expected kernel {kernel}x{kernel}, stride {stride}, padding {pad}");
             }
         }
+
+        private string Out(NodeProto node) => node.Output.Count > 0 ? node.Output[0] : throw Fail($"{Describe(node)} has no output");
 
         private List<NodeProto> Consumers(string tensor) => consumers.TryGetValue(tensor, out var list) ? list : [];
 

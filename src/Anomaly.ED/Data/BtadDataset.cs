@@ -25,7 +25,7 @@ public static class BtadDataset
     /// <param name="logger">Receives warnings and a summary; none when null.</param>
     /// <returns>The listing, with ED's short-side 256 + center crop 256 pipeline as reference transform.</returns>
     /// <exception cref="ArgumentException">The category is unknown.</exception>
-    /// <exception cref="DatasetException">A folder or mask is missing, or no image is found.</exception>
+    /// <exception cref="DatasetException">A folder or mask is missing, a folder cannot be listed, or no image is found.</exception>
     public static ImageDataset Open(string root, string category, DatasetSplit split, BadFilePolicy badFiles = BadFilePolicy.Throw, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Data;
 
 /// <summary>
-/// Thrown when a dataset on disk does not have the expected layout or content: a missing folder or mask,
+/// Thrown when a dataset on disk does not have the expected layout or content: a missing or unlistable folder, a missing mask,
 /// an empty folder, or a mask whose size differs from its image.
 /// </summary>
 public sealed class DatasetException : IOException

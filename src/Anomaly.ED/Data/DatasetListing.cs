@@ -54,7 +54,7 @@ internal sealed class DatasetListing
     /// <summary>Sub-folder names sorted ordinally (files are ignored, as the reference readers do).</summary>
     public static string[] SortedSubdirectories(string directory)
     {
-        var names = Directory.EnumerateDirectories(directory).Select(d => Path.GetFileName(d)!).ToArray();
+        var names = Enumerate(directory, () => Directory.EnumerateDirectories(directory).Select(d => Path.GetFileName(d)!).ToArray());
         Array.Sort(names, StringComparer.Ordinal);
         return names;
     }
@@ -62,9 +62,9 @@ internal sealed class DatasetListing
     /// <summary>Files of the folder whose extension is in <paramref name="extensions"/> (case-insensitive), sorted by name ordinally.</summary>
     public string[] SortedImages(string directory, IReadOnlyCollection<string> extensions)
     {
-        var files = Directory.EnumerateFiles(directory)
+        var files = Enumerate(directory, () => Directory.EnumerateFiles(directory)
             .Where(f => extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-            .ToArray();
+            .ToArray());
         Array.Sort(files, (a, b) => string.CompareOrdinal(Path.GetFileName(a), Path.GetFileName(b)));
         if (files.Length == 0)
         {
@@ -72,6 +72,19 @@ internal sealed class DatasetListing
         }
 
         return files;
+    }
+
+    // A folder that cannot be listed (no permission, a link loop, removed meanwhile) is the dataset's fault, named.
+    private static string[] Enumerate(string directory, Func<string[]> list)
+    {
+        try
+        {
+            return list();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DatasetException(directory, $"The folder cannot be listed ({ex.Message})", ex);
+        }
     }
 
     public void AddNormal(string imagePath, string typeName) => items.Add(new DatasetItem(imagePath, AnomalyLabel.Normal, typeName, null));

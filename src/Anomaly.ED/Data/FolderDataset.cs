@@ -14,7 +14,7 @@ public static class FolderDataset
     /// <param name="logger">Receives warnings and a summary; none when null.</param>
     /// <returns>The listing.</returns>
     /// <exception cref="ArgumentException">The options name no folder, or hold an invalid value.</exception>
-    /// <exception cref="DatasetException">A folder or mask is missing, or no image is found.</exception>
+    /// <exception cref="DatasetException">A folder or mask is missing, a folder cannot be listed, or no image is found.</exception>
     public static ImageDataset Open(FolderDatasetOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -31,7 +31,7 @@ public static class MvtecAdDataset
     /// <param name="logger">Receives warnings and a summary; none when null.</param>
     /// <returns>The listing, with ED's square 256 x 256 pipeline as reference transform.</returns>
     /// <exception cref="ArgumentException">The category is unknown.</exception>
-    /// <exception cref="DatasetException">A folder or mask is missing, or no image is found.</exception>
+    /// <exception cref="DatasetException">A folder or mask is missing, a folder cannot be listed, or no image is found.</exception>
     public static ImageDataset Open(string root, string category, DatasetSplit split, BadFilePolicy badFiles = BadFilePolicy.Throw, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);

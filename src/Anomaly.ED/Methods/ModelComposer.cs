@@ -52,7 +52,14 @@ internal static class ModelComposer
                 throw new ModelFileException(path, $"the backbone weights are not embedded and '{weightsPath}' (recorded at training) does not exist; pass EdLoadOptions.BackboneWeightsPath.");
             }
 
-            extractor = CreateExtractorAsync(options, CancellationToken.None).GetAwaiter().GetResult();
+            try
+            {
+                extractor = CreateExtractorAsync(options, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is StateDictMismatchException or SafetensorsFormatException or CheckpointFormatException)
+            {
+                throw new ModelFileException(path, $"the backbone weights given for it cannot be used ({options.Backbone.WeightsPath ?? options.Backbone.PretrainedCheckpoint}): {e.Message}", e);
+            }
         }
 
         return Compose(options, extractor, content.Backbone, content, path);
@@ -72,7 +79,7 @@ internal static class ModelComposer
                 }
             }
 
-            extractor.to(DeviceName.ToDevice(options.Runtime.Device));
+            extractor.to(DeviceName.ToDevice(options.Runtime.Device, content is null ? "RuntimeOptions.Device (EdDetectorBuilder.UseDevice)" : "EdLoadOptions.Device"));
             model = MethodRegistry.Create(options, extractor, backbone);
             if (content is not null)
             {

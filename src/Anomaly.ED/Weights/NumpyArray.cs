@@ -59,10 +59,25 @@ internal sealed class NumpyArray
             throw new FormatException($"the numpy array is big-endian ('>{dtype.Name}').");
         }
 
-        var count = Shape.Aggregate(1L, (a, b) => a * b);
-        if (count * size != Data.Length)
+        if (Shape.Any(d => d < 0))
         {
-            throw new FormatException($"the numpy array of shape [{string.Join(", ", Shape)}] holds {Data.Length} bytes, not {count * size}.");
+            throw new FormatException($"the numpy array has a negative dimension in its shape [{string.Join(", ", Shape)}].");
+        }
+
+        long count, byteCount;
+        try
+        {
+            count = Shape.Aggregate(1L, (a, b) => checked(a * b));
+            byteCount = checked(count * size);
+        }
+        catch (OverflowException e)
+        {
+            throw new FormatException($"the numpy array's shape [{string.Join(", ", Shape)}] overflows 64 bits.", e);
+        }
+
+        if (byteCount != Data.Length)
+        {
+            throw new FormatException($"the numpy array of shape [{string.Join(", ", Shape)}] holds {Data.Length} bytes, not {byteCount}.");
         }
 
         using var scope = NewDisposeScope();

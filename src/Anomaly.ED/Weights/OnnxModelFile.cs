@@ -10,6 +10,9 @@ namespace Anomaly.ED.Weights;
 /// </summary>
 internal sealed class OnnxModelFile
 {
+    /// <summary>The most dimensions an initializer may have.</summary>
+    public const int MaxRank = 16;
+
     private readonly Dictionary<string, TensorProto> initializers;
 
     private OnnxModelFile(string filePath, ModelProto model)
@@ -92,7 +95,13 @@ internal sealed class OnnxModelFile
             throw new CheckpointFormatException(FilePath, $"initializer '{name}' keeps its data in an external file, which is not supported.");
         }
 
-        var count = proto.Dims.Aggregate(1L, (product, dimension) => product * dimension);
+        // The element count is compared with the data held before anything is allocated, and may not overflow.
+        var count = ElementCount(proto.Dims);
+        if (count < 0)
+        {
+            throw new CheckpointFormatException(FilePath, $"initializer '{name}' has the shape [{string.Join(", ", proto.Dims)}]; at most {MaxRank} non-negative dimensions of fewer than 2^31 elements in all are supported.");
+        }
+
         float[] values;
         if (proto.RawData.Length > 0)
         {
@@ -120,6 +129,28 @@ internal sealed class OnnxModelFile
         }
 
         return tensor(values, [.. proto.Dims], ScalarType.Float32);
+    }
+
+    // The product of the dimensions, or -1 when there are too many, one is negative, or the product reaches 2^31.
+    private static long ElementCount(IReadOnlyCollection<long> dims)
+    {
+        if (dims.Count > MaxRank)
+        {
+            return -1;
+        }
+
+        var count = 1L;
+        foreach (var dimension in dims)
+        {
+            if (dimension < 0 || dimension > int.MaxValue || (dimension > 0 && count > int.MaxValue / dimension))
+            {
+                return -1;
+            }
+
+            count *= dimension;
+        }
+
+        return count;
     }
 
     private TensorProto Get(string name) =>

@@ -17,6 +17,7 @@ internal sealed class PyTorchCheckpointFile : IDisposable
 {
     private static readonly BigInteger LegacyMagic = BigInteger.Parse("119547037146038801333356", System.Globalization.CultureInfo.InvariantCulture);
     private const int LegacyProtocol = 1001;
+    private const long MaxDeflateRatio = 1032;
 
     private readonly FileStream stream;
     private readonly ZipArchive? archive;
@@ -97,6 +98,12 @@ internal sealed class PyTorchCheckpointFile : IDisposable
 
             return new PyTorchCheckpointFile(fullPath, stream, archive);
         }
+        catch (InvalidDataException e)
+        {
+            archive?.Dispose();
+            stream.Dispose();
+            throw new CheckpointFormatException(fullPath, $"its zip archive is damaged ({e.Message}).", e);
+        }
         catch
         {
             archive?.Dispose();
@@ -111,19 +118,37 @@ internal sealed class PyTorchCheckpointFile : IDisposable
     {
         ArgumentNullException.ThrowIfNull(reference);
         using var scope = NewDisposeScope();
-        var storage = empty([reference.Storage.ElementCount], reference.DType);
-        var bytes = storage.bytes;
+        var byteCount = reference.Storage.ElementCount * SafetensorsDTypes.FromScalarType(reference.DType)!.Value.ElementSize();
+        ZipArchiveEntry? entry = null;
         if (archive is not null)
         {
-            var entry = archive.GetEntry(archivePrefix + "data/" + reference.Storage.Key)
+            entry = archive.GetEntry(archivePrefix + "data/" + reference.Storage.Key)
                 ?? throw new CheckpointFormatException(FilePath, $"storage '{reference.Storage.Key}' is missing from the archive.");
-            if (entry.Length != bytes.Length)
+            if (entry.Length != byteCount)
             {
-                throw new CheckpointFormatException(FilePath, $"storage '{reference.Storage.Key}' holds {entry.Length} bytes; the pickle records {bytes.Length}.");
+                throw new CheckpointFormatException(FilePath, $"storage '{reference.Storage.Key}' holds {entry.Length} bytes; the pickle records {byteCount}.");
             }
 
-            using var data = entry.Open();
-            ReadExactly(data, bytes, reference.Storage.Key);
+            // Checked before the storage is allocated: the data must be in the file (deflate expands at most 1032 times).
+            if (entry.CompressedLength > stream.Length || entry.Length > (entry.CompressedLength * MaxDeflateRatio) + 1024)
+            {
+                throw new CheckpointFormatException(FilePath, $"storage '{reference.Storage.Key}' declares {entry.Length} bytes from {entry.CompressedLength} stored bytes in a file of {stream.Length}.");
+            }
+        }
+
+        var storage = empty([reference.Storage.ElementCount], reference.DType);
+        var bytes = storage.bytes;
+        if (entry is not null)
+        {
+            try
+            {
+                using var data = entry.Open();
+                ReadExactly(data, bytes, reference.Storage.Key);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new CheckpointFormatException(FilePath, $"the data of storage '{reference.Storage.Key}' is damaged ({e.Message}).", e);
+            }
         }
         else
         {
@@ -230,7 +255,12 @@ internal sealed class PyTorchCheckpointFile : IDisposable
         return storage;
     }
 
-    private static string Describe(object? value) => value is object[] tuple ? $"({string.Join(", ", tuple.Select(Describe))})" : value?.ToString() ?? "None";
+    private static string Describe(object? value, int depth = 0) => value switch
+    {
+        object[] when depth > 3 => "(...)",
+        object[] tuple => $"({string.Join(", ", tuple.Take(8).Select(v => Describe(v, depth + 1)))}{(tuple.Length > 8 ? ", ..." : string.Empty)})",
+        _ => value?.ToString() is { } text ? (text.Length > 80 ? text[..80] + "…" : text) : "None",
+    };
 
     private void ReadExactly(Stream source, Span<byte> destination, string storageKey)
     {

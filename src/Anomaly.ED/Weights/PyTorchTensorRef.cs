@@ -8,6 +8,9 @@ namespace Anomaly.ED.Weights;
 /// </summary>
 internal sealed record PyTorchTensorRef(PyTorchStorageRef Storage, long Offset, long[] Shape, long[] Stride)
 {
+    /// <summary>The most dimensions a tensor may have (state dicts use at most five).</summary>
+    public const int MaxRank = 16;
+
     /// <summary>The element type.</summary>
     public ScalarType DType => Storage.DType;
 
@@ -15,6 +18,11 @@ internal sealed record PyTorchTensorRef(PyTorchStorageRef Storage, long Offset, 
     /// <returns>null when valid, else the problem.</returns>
     public string? Problem()
     {
+        if (Shape.Length > MaxRank)
+        {
+            return $"{Shape.Length} dimensions (at most {MaxRank} are supported)";
+        }
+
         if (Shape.Length != Stride.Length)
         {
             return $"shape [{string.Join(", ", Shape)}] and stride [{string.Join(", ", Stride)}] differ in length";
@@ -27,7 +35,7 @@ internal sealed record PyTorchTensorRef(PyTorchStorageRef Storage, long Offset, 
 
         if (Shape.Any(s => s == 0))
         {
-            return null;
+            return Offset <= Storage.ElementCount ? null : $"an empty view starts at element {Offset} of a storage of {Storage.ElementCount}";
         }
 
         var last = Offset;

@@ -54,6 +54,34 @@ public sealed class DiskFaultTests(TinyDetectorFixture fixture)
         }
     }
 
+    [Fact]
+    public void AReadOnlyFolderKeepsThePreviousModel()
+    {
+        using var folder = new TempDirectory();
+        var mount = Path.Combine(folder.Path, "read-only");
+        Directory.CreateDirectory(mount);
+        Assert.True(Mount(mount), "This test mounts a tmpfs and needs root on Linux (CI runs as root).");
+        try
+        {
+            var model = Path.Combine(mount, "model.edmodel");
+            using var small = EdDetector.Load(Path.Combine(AppContext.BaseDirectory, "Detector", "LegacyModels", "v1-ed.edmodel"));
+            small.Save(model);
+            var modelBytes = File.ReadAllBytes(model);
+
+            // Read-only for root too (a permission bit would not stop root): the file system itself is remounted read-only.
+            Run("mount", $"-o remount,ro {mount}").Should().BeTrue();
+            var save = () => small.Save(model);
+
+            save.Should().Throw<IOException>().Which.Message.Should().Contain("model.edmodel");
+            File.ReadAllBytes(model).Should().Equal(modelBytes, "the previous model is untouched");
+            Directory.GetFiles(mount).Select(Path.GetFileName).Should().Equal(["model.edmodel"], "no temporary file could be made");
+        }
+        finally
+        {
+            Run("umount", mount);
+        }
+    }
+
     private static bool Mount(string path) => OperatingSystem.IsLinux() && Run("mount", $"-t tmpfs -o size=1536k tmpfs {path}");
 
     private static void FillDisk(string path)

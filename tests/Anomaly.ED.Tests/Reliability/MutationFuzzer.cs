@@ -41,6 +41,9 @@ internal sealed class MutationFuzzer
         }
     }
 
+    /// <summary>A case of a two-file target: the first byte says which file (<paramref name="tag"/>) the rest replaces.</summary>
+    public static byte[] Tagged(byte tag, byte[] bytes) => [tag, .. bytes];
+
     /// <summary>One random mutation of <paramref name="input"/>; <paramref name="headerLength"/> bytes at the start are favoured.</summary>
     public byte[] Mutate(byte[] input, int headerLength)
     {
@@ -95,8 +98,15 @@ internal sealed class MutationFuzzer
         }
     }
 
-    /// <summary>Runs <paramref name="target"/> on every input; returns the findings (inputs that ended in a disallowed exception).</summary>
-    public static FuzzReport Run(string name, IEnumerable<byte[]> inputs, Action<byte[]> target, IReadOnlyList<Type> allowed, TimeSpan budget, int maxCases)
+    /// <summary>How long one case may run before it counts as a hang.</summary>
+    public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs <paramref name="target"/> on every input; returns the findings: inputs that ended in a disallowed exception,
+    /// that ran longer than <see cref="CaseTimeout"/> (a hang: the run stops there), or whose managed allocations
+    /// exceeded <paramref name="allocationLimit"/> of the input's length (an unbounded allocation).
+    /// </summary>
+    public static FuzzReport Run(string name, IEnumerable<byte[]> inputs, Action<byte[]> target, IReadOnlyList<Type> allowed, TimeSpan budget, int maxCases, Func<int, long>? allocationLimit = null)
     {
         var watch = Stopwatch.StartNew();
         var report = new FuzzReport(name);
@@ -108,22 +118,62 @@ internal sealed class MutationFuzzer
             }
 
             report.Cases++;
+            long allocated = 0;
+            var run = Task.Factory.StartNew(
+                () =>
+                {
+                    var before = GC.GetAllocatedBytesForCurrentThread();
+                    try
+                    {
+                        target(input);
+                    }
+                    finally
+                    {
+                        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            Exception? error = null;
             try
             {
-                target(input);
+                if (!run.Wait(CaseTimeout))
+                {
+                    report.Findings.Add((input, new TimeoutException($"the case ran longer than {CaseTimeout.TotalSeconds} s (a hang)")));
+                    SaveFinding(name, input);
+                    break;
+                }
+            }
+            catch (AggregateException e)
+            {
+                error = e.InnerException;
+            }
+
+            if (allocationLimit is not null && allocated > allocationLimit(input.Length))
+            {
+                report.Findings.Add((input, new InsufficientMemoryException($"the case allocated {allocated >> 20} MiB for {input.Length} input bytes")));
+                SaveFinding(name, input);
+            }
+            else if (error is null)
+            {
                 report.Accepted++;
             }
-            catch (Exception e) when (allowed.Any(t => t.IsInstanceOfType(e)))
+            else if (allowed.Any(t => t.IsInstanceOfType(error)))
             {
                 report.Rejected++;
+                var message = error.Message[(error.Message.IndexOf("': ", StringComparison.Ordinal) + 1)..].TrimStart(':', ' ');
+                var reason = $"{error.GetType().Name}: {message[..Math.Min(message.Length, 100)]}";
+                report.Reasons[reason] = report.Reasons.GetValueOrDefault(reason) + 1;
             }
-            catch (Exception e)
+            else
             {
-                report.Findings.Add((input, e));
+                report.Findings.Add((input, error));
                 SaveFinding(name, input);
             }
         }
 
+        report.Elapsed = watch.Elapsed;
         return report;
     }
 
@@ -146,9 +196,15 @@ internal sealed class FuzzReport(string name)
 
     public int Rejected { get; set; }
 
+    public TimeSpan Elapsed { get; set; }
+
+    /// <summary>How often each refusal (type and the start of its message) occurred.</summary>
+    public Dictionary<string, int> Reasons { get; } = [];
+
     public List<(byte[] Input, Exception Error)> Findings { get; } = [];
 
     public override string ToString() =>
-        $"{Name}: {Cases} cases, {Accepted} read, {Rejected} refused with the documented exception, {Findings.Count} findings"
-        + string.Concat(Findings.Take(3).Select(f => $"\n  {f.Error.GetType().Name}: {f.Error.Message} ({f.Input.Length} bytes)"));
+        $"{Name}: {Cases} cases in {Elapsed.TotalSeconds:F1} s, {Accepted} read, {Rejected} refused with the documented exception, {Findings.Count} findings"
+        + string.Concat(Reasons.OrderByDescending(r => r.Value).Take(6).Select(r => $"\n  {r.Value} x {r.Key}"))
+        + string.Concat(Findings.Take(3).Select(f => $"\n  {f.Error.GetType().Name}: {f.Error.Message} ({f.Input.Length} bytes)\n{f.Error.StackTrace}"));
 }
