@@ -58,7 +58,7 @@ public static class EdDefaults
     public const string HetmmPreset = "default";
 
     /// <summary>HETMM's bound on the matching's temporaries, in megabytes.</summary>
-    public const int HetmmMatchingMemoryMegabytes = 128;
+    public const int HetmmMatchingMemoryMegabytes = 16;
 
     /// <summary>The backbone stages HETMM's levels read.</summary>
     public static IReadOnlyList<string> HetmmLevels { get; } = ["layer1", "layer2", "layer3"];

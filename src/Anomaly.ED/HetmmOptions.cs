@@ -30,7 +30,8 @@ public sealed class HetmmOptions
     public bool ReferenceNormalization { get; set; } = true;
 
     /// <summary>The memory bound, in megabytes, of the matching's temporaries per level (work is tiled over pixels and templates to stay below it).</summary>
-    /// <value>The default value is 128.</value>
+    /// <value>The default value is 16: tiles small enough for the allocator to reuse its memory, where larger ones are mapped
+    /// afresh for every tile and pay a page fault for every 4 KB page.</value>
     public int MatchingMemoryMegabytes { get; set; } = EdDefaults.HetmmMatchingMemoryMegabytes;
 
     internal HetmmOptions Clone() => (HetmmOptions)MemberwiseClone();

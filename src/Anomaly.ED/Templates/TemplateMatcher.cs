@@ -25,8 +25,8 @@ internal static class TemplateMatcher
     /// <summary>Templates per matrix product.</summary>
     public const int TemplateChunk = 128;
 
-    /// <summary>The default bound on the floats a tile's temporaries hold (32 Mi floats, 128 MB).</summary>
-    public const long DefaultTileElements = 32L << 20;
+    /// <summary>The default bound on the floats a tile's temporaries hold (4 Mi floats, 16 MB, as <see cref="EdDefaults.HetmmMatchingMemoryMegabytes"/>).</summary>
+    public const long DefaultTileElements = (long)EdDefaults.HetmmMatchingMemoryMegabytes * 1024 * 1024 / sizeof(float);
 
     /// <summary>The half-width of a window of side <paramref name="patch"/>: the reference uses floor(patch / 2), so an even patch acts as the next odd one.</summary>
     public static int HalfWidth(int patch) => patch / 2;

@@ -52,8 +52,12 @@ internal sealed class TemplateStore : IDisposable
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Level {LevelNames[i]}: templates of [{string.Join(", ", features[i].shape)}] do not fit the store's ({current.shape[2]} channels, {current.shape[0]} pixels)."));
                 }
 
-                // cat always copies, so the store never aliases the caller's tensors.
-                replaced[i] = cat(current is null ? [incoming] : [current, incoming.to(current.device)], 1).DetachFromDisposeScope();
+                // Both paths copy into a new contiguous tensor, so the store never aliases the caller's tensors and the
+                // matching reads each pixel's templates as one block (clone, and cat of a single tensor, would keep the
+                // permuted strides, and every product would then gather its matrix with a stride of H*W floats).
+                replaced[i] = (current is null
+                    ? empty(incoming.shape, incoming.dtype, incoming.device).copy_(incoming)
+                    : cat([current, incoming.to(current.device)], 1).contiguous()).DetachFromDisposeScope();
             }
         }
 
