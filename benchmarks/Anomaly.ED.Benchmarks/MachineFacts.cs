@@ -7,38 +7,8 @@ namespace Anomaly.ED.Benchmarks;
 /// <summary>What the machine can do at most: physical cores, float32 matrix-multiply rate and memory bandwidth, measured.</summary>
 internal static class MachineFacts
 {
-    /// <summary>Physical cores from /proc/cpuinfo (distinct physical id / core id pairs), else the logical count.</summary>
-    public static int PhysicalCores()
-    {
-        const string cpuinfo = "/proc/cpuinfo";
-        if (!File.Exists(cpuinfo))
-        {
-            return Environment.ProcessorCount;
-        }
-
-        var cores = new HashSet<string>();
-        string physical = "0";
-        foreach (var line in File.ReadLines(cpuinfo))
-        {
-            var parts = line.Split(':', 2);
-            if (parts.Length != 2)
-            {
-                continue;
-            }
-
-            var key = parts[0].Trim();
-            if (key == "physical id")
-            {
-                physical = parts[1].Trim();
-            }
-            else if (key == "core id")
-            {
-                cores.Add(physical + "/" + parts[1].Trim());
-            }
-        }
-
-        return cores.Count > 0 ? cores.Count : Environment.ProcessorCount;
-    }
+    /// <summary>Physical cores, as the library counts them for its default thread setting.</summary>
+    public static int PhysicalCores() => Anomaly.ED.Runtime.IntraOpThreads.PhysicalCores();
 
     /// <summary>Best of a few 2048 x 2048 float32 matrix products, in GFLOP/s, with the current thread setting.</summary>
     public static double MatmulGflops()

@@ -146,6 +146,9 @@ public sealed class EdDetectorBuilder
     /// <summary>Chooses the device: <c>"cpu"</c>, <c>"cuda"</c> or <c>"cuda:N"</c>.</summary>
     public EdDetectorBuilder UseDevice(string device) => Set(o => o.Runtime.Device = device);
 
+    /// <summary>Sets the process's intra-op CPU threads when the detector is built: null for the physical cores, 0 to keep the process's setting.</summary>
+    public EdDetectorBuilder UseIntraOpThreads(int? threads) => Set(o => o.Runtime.IntraOpThreads = threads);
+
     /// <summary>Sends log messages to <paramref name="factory"/>.</summary>
     public EdDetectorBuilder WithLoggerFactory(ILoggerFactory factory)
     {

@@ -23,6 +23,10 @@ public sealed class EdLoadOptions
     /// <value>The default value is <c>"cpu"</c>.</value>
     public string Device { get; set; } = EdDefaults.Device;
 
+    /// <summary>The intra-op threads of the CPU kernels, set for the whole process at load (see <see cref="RuntimeOptions.IntraOpThreads"/>).</summary>
+    /// <value>The default value is <see langword="null"/> (physical cores).</value>
+    public int? IntraOpThreads { get; set; }
+
     /// <summary>The logger factory; null for no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -63,6 +63,7 @@ public sealed class EdOptionsValidator : IValidateOptions<EdOptions>
 
         Check(o.SmoothingSigma >= 0 && double.IsFinite(o.SmoothingSigma), Fmt($"SmoothingSigma = {o.SmoothingSigma} must be finite and not negative."));
         Check(DeviceName.TryParse(o.Runtime.Device, out _), Fmt($"Runtime.Device '{o.Runtime.Device}' is not 'cpu', 'cuda' or 'cuda:N'."));
+        Check(o.Runtime.IntraOpThreads is null or >= 0, Fmt($"Runtime.IntraOpThreads = {o.Runtime.IntraOpThreads} must be null (physical cores), 0 (keep the process's setting) or positive."));
         return f;
     }
 

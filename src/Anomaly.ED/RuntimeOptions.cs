@@ -18,5 +18,12 @@ public sealed class RuntimeOptions
     /// <summary>The folder of the pretrained-weights cache; null for the default under the user's cache directory.</summary>
     public string? WeightsCacheDirectory { get; set; }
 
+    /// <summary>
+    /// The intra-op threads of the CPU kernels, set for the whole process when the detector is built: null for the
+    /// number of physical cores, 0 to keep the process's setting (for example one the application made itself), or a count.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (physical cores, hyperthreads not counted).</value>
+    public int? IntraOpThreads { get; set; }
+
     internal RuntimeOptions Clone() => (RuntimeOptions)MemberwiseClone();
 }

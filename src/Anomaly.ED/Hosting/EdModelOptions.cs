@@ -22,6 +22,9 @@ public sealed class EdModelOptions
     /// <summary>The device to run on (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:N"</c>); null for <c>"cpu"</c> (model files do not record a device).</summary>
     public string? Device { get; set; }
 
+    /// <summary>The intra-op threads of the CPU kernels, set for the whole process (see <see cref="RuntimeOptions.IntraOpThreads"/>); null for the physical cores.</summary>
+    public int? IntraOpThreads { get; set; }
+
     /// <summary>The options of <see cref="EdDetector.Load"/> these settings describe, logging to <paramref name="loggerFactory"/>.</summary>
     internal EdLoadOptions ToLoadOptions(ILoggerFactory loggerFactory) => new()
     {
@@ -29,6 +32,7 @@ public sealed class EdModelOptions
         AllowDownload = AllowDownload,
         WeightsCacheDirectory = WeightsCacheDirectory,
         Device = Device ?? EdDefaults.Device,
+        IntraOpThreads = IntraOpThreads,
         LoggerFactory = loggerFactory,
     };
 }

@@ -29,6 +29,11 @@ internal sealed class EdModelOptionsValidator : IValidateOptions<EdModelOptions>
             failures.Add(Fmt($"Device '{options.Device}' is not 'cpu', 'cuda' or 'cuda:N'."));
         }
 
+        if (options.IntraOpThreads < 0)
+        {
+            failures.Add(Fmt($"IntraOpThreads = {options.IntraOpThreads} must be null (physical cores), 0 (keep the process's setting) or positive."));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

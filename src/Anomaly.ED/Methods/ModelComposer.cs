@@ -21,8 +21,13 @@ internal static class ModelComposer
     /// <summary>Composes a fitted model from a model file's content, run with the caller's deployment settings.</summary>
     public static DetectorModel Load(ModelFileContent content, string path, EdLoadOptions load)
     {
+        if (load.IntraOpThreads < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(load), load.IntraOpThreads, "EdLoadOptions.IntraOpThreads must be null (physical cores), 0 (keep the process's setting) or positive.");
+        }
+
         var options = content.Options.Clone();
-        options.Runtime = new RuntimeOptions { Device = load.Device, AllowDownload = load.AllowDownload, WeightsCacheDirectory = load.WeightsCacheDirectory };
+        options.Runtime = new RuntimeOptions { Device = load.Device, AllowDownload = load.AllowDownload, WeightsCacheDirectory = load.WeightsCacheDirectory, IntraOpThreads = load.IntraOpThreads };
         if (load.BackboneWeightsPath is not null)
         {
             options.Backbone.WeightsPath = load.BackboneWeightsPath;
@@ -70,6 +75,7 @@ internal static class ModelComposer
         DetectorModel? model = null;
         try
         {
+            Runtime.IntraOpThreads.Apply(options.Runtime.IntraOpThreads);
             if (content is not null)
             {
                 var fingerprint = BackboneFingerprint.Compute(extractor);
