@@ -10,6 +10,7 @@ namespace Anomaly.ED.Tests.Reliability;
 /// A long run of predictions on one detector (a small CPU configuration): after warm-up, resident memory, the managed
 /// heap and the count of live tensors must not grow. The suite runs 3,000 (about 20 s on the 2-core CI machine); ANOMALY_ED_SOAK_PREDICTIONS=10000 or more for the long run.
 /// </summary>
+[Collection(ProcessMeasurementCollection.Name)]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int SampleEvery = 500;
