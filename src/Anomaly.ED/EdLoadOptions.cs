@@ -27,6 +27,9 @@ public sealed class EdLoadOptions
     /// <value>The default value is <see langword="null"/> (physical cores).</value>
     public int? IntraOpThreads { get; set; }
 
+    // What errors call the device option: hosting users set EdModelOptions.Device, not this class.
+    internal string DeviceOptionName { get; init; } = "EdLoadOptions.Device";
+
     /// <summary>The logger factory; null for no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -32,6 +32,7 @@ public sealed class EdModelOptions
         AllowDownload = AllowDownload,
         WeightsCacheDirectory = WeightsCacheDirectory,
         Device = Device ?? EdDefaults.Device,
+        DeviceOptionName = "EdModelOptions.Device (AddAnomalyDetectionFromModel)",
         IntraOpThreads = IntraOpThreads,
         LoggerFactory = loggerFactory,
     };

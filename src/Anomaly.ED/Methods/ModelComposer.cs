@@ -15,7 +15,7 @@ internal static class ModelComposer
     public static async Task<DetectorModel> BuildAsync(EdOptions options, CancellationToken cancellationToken)
     {
         var extractor = await CreateExtractorAsync(options, cancellationToken).ConfigureAwait(false);
-        return Compose(options, extractor, new BackboneRecord(options.Backbone.Name, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null);
+        return Compose(options, extractor, new BackboneRecord(options.Backbone.Name, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null, "RuntimeOptions.Device (EdDetectorBuilder.UseDevice)");
     }
 
     /// <summary>Composes a fitted model from a model file's content, run with the caller's deployment settings.</summary>
@@ -67,10 +67,10 @@ internal static class ModelComposer
             }
         }
 
-        return Compose(options, extractor, content.Backbone, content, path);
+        return Compose(options, extractor, content.Backbone, content, path, load.DeviceOptionName);
     }
 
-    private static DetectorModel Compose(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ModelFileContent? content, string? path)
+    private static DetectorModel Compose(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ModelFileContent? content, string? path, string deviceOption)
     {
         DetectorModel? model = null;
         try
@@ -85,7 +85,7 @@ internal static class ModelComposer
                 }
             }
 
-            extractor.to(DeviceName.ToDevice(options.Runtime.Device, content is null ? "RuntimeOptions.Device (EdDetectorBuilder.UseDevice)" : "EdLoadOptions.Device"));
+            extractor.to(DeviceName.ToDevice(options.Runtime.Device, deviceOption));
             model = MethodRegistry.Create(options, extractor, backbone);
             if (content is not null)
             {

@@ -38,6 +38,15 @@ public sealed class DeviceAndArchitectureTests
     }
 
     [Fact]
+    public void ThroughHostingTheErrorNamesTheHostingOption()
+    {
+        var hosting = new Anomaly.ED.Hosting.EdModelOptions { Device = torch.cuda.is_available() ? "cuda:99" : "cuda" };
+        var load = () => EdDetector.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"), hosting.ToLoadOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+
+        load.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("EdModelOptions.Device (AddAnomalyDetectionFromModel) is 'cuda").And.NotContain("EdLoadOptions");
+    }
+
+    [Fact]
     public void AModelFileRecordsNoDeviceAndLoadsOnTheCpu()
     {
         using var folder = new TempDirectory();
