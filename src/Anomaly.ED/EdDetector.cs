@@ -55,6 +55,9 @@ public sealed class EdDetector : IDisposable
     /// <summary>The backbone stages the levels read, with their channels and strides.</summary>
     public IReadOnlyList<FeatureStage> Stages => model.Extractor.Stages;
 
+    /// <summary>What the detector learned from (sources of normal images, counts, sizes, when); null before fitting or for a model file written before the library recorded it.</summary>
+    public TrainingDataSummary? TrainingData => model.TrainingData;
+
     /// <summary>The image transform of the model's input (resize, crop, normalisation), for masks and images in its geometry.</summary>
     public ImageTransform Transform => model.Transform;
 

@@ -86,7 +86,9 @@ public sealed class HetmmDetectorTests
         data.Sources[1].AddedUtc.Should().BeOnOrAfter(data.Sources[0].AddedUtc);
         (data.Images, data.Templates, data.Epochs).Should().Be((3, 3L, (int?)null));
         data.ImageSizes.Should().Equal("64x64");
+        detector.TrainingData.Should().BeEquivalentTo(data, "the detector shows what its file records");
         using var loaded = EdDetector.Load(path);
+        loaded.TrainingData.Should().BeEquivalentTo(data);
         loaded.AddNormalImages([items[^2].ImagePath]);
         var again = fixture.NewTempPath("hetmm-sources-again.edmodel");
         loaded.Save(again);
