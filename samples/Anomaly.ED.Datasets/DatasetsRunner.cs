@@ -133,7 +133,11 @@ public sealed class DatasetsRunner
         var fit = detector.Fit(training, progress: new ConsoleTrainingProgress(output), cancellationToken: cancellationToken);
         Print($"trained {fit.EpochsCompleted} epochs in {Clock(fit.Duration)}");
 
-        var report = detector.Evaluate(test, cancellationToken: cancellationToken);
+        // With heatmaps asked for, the evaluation pass also hands over every image's prediction for them.
+        var scored = new List<(DatasetItem Item, AnomalyPrediction Prediction)>();
+        var report = options.SaveHeatmaps
+            ? detector.Evaluate(test, null, (item, prediction) => scored.Add((item, prediction)), cancellationToken)
+            : detector.Evaluate(test, cancellationToken: cancellationToken);
         Print(report.ToTable());
         Directory.CreateDirectory(directory);
         report.SaveJson(Path.Combine(directory, "report.json"));
@@ -148,7 +152,7 @@ public sealed class DatasetsRunner
         if (options.SaveHeatmaps)
         {
             heatmaps = Path.Combine(directory, "heatmaps");
-            var count = WriteHeatmaps(detector, test, heatmaps, cancellationToken);
+            var count = WriteHeatmaps(detector, scored, heatmaps, cancellationToken);
             Print($"heatmaps: {count} PNGs in {heatmaps}");
         }
 
@@ -223,22 +227,19 @@ public sealed class DatasetsRunner
         Print();
     }
 
-    private static int WriteHeatmaps(EdDetector detector, ImageDataset test, string directory, CancellationToken cancellationToken)
+    private static int WriteHeatmaps(EdDetector detector, IReadOnlyList<(DatasetItem Item, AnomalyPrediction Prediction)> scored, string directory, CancellationToken cancellationToken)
     {
-        var items = test.Items;
-        var predictions = detector.Predict(items.Select(i => i.ImagePath).ToArray());
-        var options = new VisualizationOptions { Range = HeatmapRange.Spanning(predictions.Select(p => p.Map)) };
+        var options = new VisualizationOptions { Range = HeatmapRange.Spanning(scored.Select(s => s.Prediction.Map)) };
 
         // Drawn over each source image in its own geometry: the library undoes the model's resize and centre crop.
         var heatmaps = new DetectorHeatmaps(detector);
         var written = 0;
-        for (var i = 0; i < items.Count; i++)
+        foreach (var (item, prediction) in scored)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var item = items[i];
             var name = Path.Combine(directory, item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath));
-            PngFile.Write(heatmaps.RenderOverlay(predictions[i], item.MaskPath, options), name + "_overlay.png");
-            PngFile.Write(heatmaps.RenderPanel(predictions[i], item.MaskPath, options), name + "_panel.png");
+            PngFile.Write(heatmaps.RenderOverlay(prediction, item.MaskPath, options), name + "_overlay.png");
+            PngFile.Write(heatmaps.RenderPanel(prediction, item.MaskPath, options), name + "_panel.png");
             written += 2;
         }
 

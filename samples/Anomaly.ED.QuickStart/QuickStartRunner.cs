@@ -111,7 +111,9 @@ public sealed class QuickStartRunner
         Print();
 
         Print("5. Evaluating on the test images");
-        var report = detector.Evaluate(test, cancellationToken: cancellationToken);
+        // The same pass hands over every image's prediction, kept for the heatmaps of step 6.
+        var scored = new List<(DatasetItem Item, AnomalyPrediction Prediction)>();
+        var report = detector.Evaluate(test, null, (item, prediction) => scored.Add((item, prediction)), cancellationToken);
         Print(report.ToTable());
         var reportJson = Path.Combine(root, "report.json");
         report.SaveJson(reportJson);
@@ -132,7 +134,7 @@ public sealed class QuickStartRunner
 
         var heatmapDirectory = OwnedFolder.Recreate(Path.Combine(root, "heatmaps"));
         Print("6. Writing heatmaps");
-        var written = WriteHeatmaps(detector, test, heatmapDirectory, cancellationToken);
+        var written = WriteHeatmaps(detector, scored, heatmapDirectory, cancellationToken);
         Print($"   {written} PNGs (overlay: heatmap over the image, true defect outlined in magenta; panel: image | overlay | true mask)");
         Print($"   heatmaps: {heatmapDirectory}");
         Print();
@@ -258,23 +260,19 @@ public sealed class QuickStartRunner
         Print();
     }
 
-    private static int WriteHeatmaps(EdDetector detector, ImageDataset test, string directory, CancellationToken cancellationToken)
+    private static int WriteHeatmaps(EdDetector detector, IReadOnlyList<(DatasetItem Item, AnomalyPrediction Prediction)> scored, string directory, CancellationToken cancellationToken)
     {
-        var items = test.Items;
-        var predictions = detector.Predict(items.Select(i => i.ImagePath).ToArray());
-
         // One colour scale for the whole test set, so that normal images look calm and defective ones hot. The library
         // draws each map over its source image, in the image's own geometry.
-        var options = new VisualizationOptions { Range = HeatmapRange.Spanning(predictions.Select(p => p.Map)) };
+        var options = new VisualizationOptions { Range = HeatmapRange.Spanning(scored.Select(s => s.Prediction.Map)) };
         var heatmaps = new DetectorHeatmaps(detector);
         var written = 0;
-        for (var i = 0; i < items.Count; i++)
+        foreach (var (item, prediction) in scored)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var item = items[i];
             var name = $"{item.DefectType}_{Path.GetFileNameWithoutExtension(item.ImagePath)}";
-            PngFile.Write(heatmaps.RenderOverlay(predictions[i], item.MaskPath, options), Path.Combine(directory, name + "_overlay.png"));
-            PngFile.Write(heatmaps.RenderPanel(predictions[i], item.MaskPath, options), Path.Combine(directory, name + "_panel.png"));
+            PngFile.Write(heatmaps.RenderOverlay(prediction, item.MaskPath, options), Path.Combine(directory, name + "_overlay.png"));
+            PngFile.Write(heatmaps.RenderPanel(prediction, item.MaskPath, options), Path.Combine(directory, name + "_panel.png"));
             written += 2;
         }
 

@@ -212,7 +212,23 @@ public sealed class EdDetector : IDisposable
     public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testSet);
-        return Evaluate(testSet, progress, null, cancellationToken);
+        using (EnterFitted())
+        {
+            return model.Evaluate(testSet, progress, logger, cancellationToken);
+        }
+    }
+
+    /// <summary>Evaluates as the other overload and hands every image's prediction to <paramref name="onImage"/> as it is
+    /// scored, so that heatmaps or plots of the test set need no second pass.</summary>
+    /// <param name="testSet">Normal and defective images with masks.</param>
+    /// <param name="progress">Receives the number of images scored so far.</param>
+    /// <param name="onImage">Receives each item with its prediction (map at the model's input resolution), in dataset order, on the calling thread.</param>
+    /// <param name="cancellationToken">Cancels the evaluation.</param>
+    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, Action<DatasetItem, AnomalyPrediction> onImage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(testSet);
+        ArgumentNullException.ThrowIfNull(onImage);
+        return Evaluate(testSet, progress, (ScoredImage scored) => onImage(scored.Item, model.Prediction(scored)), cancellationToken);
     }
 
     // The tool's one pass: every scored image is also handed to onImage (under the read lock, in order).

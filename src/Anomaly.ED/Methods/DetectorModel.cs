@@ -134,18 +134,22 @@ internal abstract class DetectorModel : IDisposable
         var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
         var scores = maps.ImageScores.cpu().data<float>().ToArray();
         var pixels = Height * Width;
-        var calibration = Calibration;
         return scores.Select((score, i) =>
         {
             var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
             var anomalyMap = images[i].Original is { } size ? MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(Height, Width, map);
-            return new AnomalyPrediction(
-                score,
-                calibration?.Normalization is null ? null : calibration.Normalize(score),
-                calibration?.IsAnomalous(score),
-                anomalyMap,
-                images[i].Path);
+            return Prediction(score, anomalyMap, images[i].Path);
         }).ToArray();
+    }
+
+    /// <summary>The prediction of an image scored in a dataset pass, its map at the model's resolution.</summary>
+    public AnomalyPrediction Prediction(ScoredImage scored) => Prediction(scored.Score, new AnomalyMap(Height, Width, scored.Smoothed), scored.Item.ImagePath);
+
+    // The decision and normalised score come from the calibration in force.
+    private AnomalyPrediction Prediction(float score, AnomalyMap map, string? path)
+    {
+        var calibration = Calibration;
+        return new AnomalyPrediction(score, calibration?.Normalization is null ? null : calibration.Normalize(score), calibration?.IsAnomalous(score), map, path);
     }
 
     /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>

@@ -28,6 +28,25 @@ public sealed class DetectorModelEvaluationTests(TinyDetectorFixture fixture)
         report.Overall.Should().BeEquivalentTo(fixture.Detector.Evaluate(fixture.Test).Overall, "the public Evaluate computes the same report");
     }
 
+    [Fact]
+    public void ThePublicPerImageOverloadHandsOverEachItemWithThePredictionItWouldGet()
+    {
+        var handed = new List<(Anomaly.ED.Data.DatasetItem Item, AnomalyPrediction Prediction)>();
+
+        var report = fixture.Detector.Evaluate(fixture.Test, null, (item, prediction) => handed.Add((item, prediction)));
+
+        handed.Select(h => h.Item).Should().Equal(fixture.Test.Items, "each image once, in dataset order");
+        report.Overall.ImageAuroc.Should().Be(BinaryMetrics.Auroc(handed.Select(h => h.Prediction.Score).ToArray(), handed.Select(h => h.Item.IsDefective).ToArray()));
+        var first = handed[0];
+        first.Prediction.SourcePath.Should().Be(first.Item.ImagePath);
+        var predicted = fixture.Detector.Predict(first.Item.ImagePath);
+        first.Prediction.Score.Should().BeApproximately(predicted.Score, 1e-5f, "the same image scored by Predict");
+        first.Prediction.Map.Values.Should().Equal(predicted.Map.Values, (a, b) => Math.Abs(a - b) < 1e-5f);
+        first.Prediction.IsAnomalous.Should().Be(predicted.IsAnomalous);
+        var missing = () => fixture.Detector.Evaluate(fixture.Test, null, null!);
+        missing.Should().Throw<ArgumentNullException>().WithParameterName("onImage");
+    }
+
     private sealed class Counting(List<int> reports) : IProgress<int>
     {
         public void Report(int value) => reports.Add(value);
