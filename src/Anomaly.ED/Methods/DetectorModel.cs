@@ -18,18 +18,12 @@ namespace Anomaly.ED.Methods;
 /// <remarks>Not thread-safe for writes: the facade serialises fitting and loading against scoring.</remarks>
 internal abstract class DetectorModel : IDisposable
 {
-    private readonly AnomalyMapGenerator mapGenerator;
-
     protected DetectorModel(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ImageTransformOptions transform)
     {
         Options = options;
         Extractor = extractor;
         Backbone = backbone;
         Transform = new ImageTransform(transform);
-        mapGenerator = new AnomalyMapGenerator(
-            options.Backbone.ImageHeight,
-            options.Backbone.ImageWidth,
-            options.SmoothingSigma > 0 ? new GaussianMapSmoother(options.SmoothingSigma) : null);
     }
 
     /// <summary>The options the model was built with (the facade hands out copies).</summary>
@@ -74,10 +68,9 @@ internal abstract class DetectorModel : IDisposable
         return maps;
     }
 
-    /// <summary>Turns the scorer's per-level grids into the maps and image scores: by default the reference ED post-processing
-    /// (levels upsampled and averaged, Gaussian smoothing, maximum); a method with its own post-processing overrides it.</summary>
+    /// <summary>Turns the scorer's per-level grids into the maps and image scores, as the method's reference does.</summary>
     /// <param name="levelGrids">One (B, h, w) grid per level, in the caller's dispose scope.</param>
-    protected virtual AnomalyMaps PostProcess(IReadOnlyList<Tensor> levelGrids) => mapGenerator.Generate(levelGrids);
+    protected abstract AnomalyMaps PostProcess(IReadOnlyList<Tensor> levelGrids);
 
     /// <summary>Scores every image of a dataset in order, decoding ahead on other threads.</summary>
     public IEnumerable<ScoredImage> ScoreDataset(ImageDataset dataset, bool withMasks, ILogger logger, CancellationToken cancellationToken)

@@ -17,6 +17,7 @@ internal sealed class EdModel : DetectorModel
 {
     private readonly EdLevelNetwork[] networks;
     private readonly EdAnomalyScorer scorer;
+    private readonly AnomalyMapGenerator maps;
 
     public EdModel(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone)
         : base(options, extractor, backbone, ResizeTransform(options.Backbone))
@@ -31,6 +32,10 @@ internal sealed class EdModel : DetectorModel
             }
 
             scorer = new EdAnomalyScorer(networks, options.Network.Score);
+            maps = new AnomalyMapGenerator(
+                options.Backbone.ImageHeight,
+                options.Backbone.ImageWidth,
+                options.SmoothingSigma > 0 ? new GaussianMapSmoother(options.SmoothingSigma) : null);
         }
         catch
         {
@@ -42,6 +47,9 @@ internal sealed class EdModel : DetectorModel
     public IReadOnlyList<EdLevelNetwork> Networks => networks;
 
     protected override IAnomalyScorer Scorer => scorer;
+
+    // The reference ED post-processing: levels upsampled and averaged, Gaussian smoothing, maximum.
+    protected override AnomalyMaps PostProcess(IReadOnlyList<Tensor> levelGrids) => maps.Generate(levelGrids);
 
     public override TrainingResult Fit(ImageDataset trainingSet, EdFitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken)
     {
