@@ -23,7 +23,7 @@ internal static class EndToEndBenchmark
     {
         var trainImages = ArgInt(args, "--train-images", 4);
         var predictImages = ArgInt(args, "--predict-images", 8);
-        var threads = ArgInt(args, "--threads", MachineFacts.PhysicalCores());
+        var threads = ArgInt(args, "--threads", Anomaly.ED.Runtime.IntraOpThreads.PhysicalCores());
         torch.set_num_threads(threads);
         var reference = ArgText(args, "--reference-bench") is { } bench
             ? new ReferenceSettings(

@@ -59,9 +59,10 @@ internal static class HetmmBenchmark
             }
 
             var seconds = watch.Elapsed.TotalSeconds / images;
+            var peak = PeakRss();
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"  {count} templates ({model.TemplateBytes / 1048576.0:F0} MB): {seconds:F2} s per image ({1 / seconds:F2} images/s); resident memory {before / 1048576.0:F0} MB before scoring, peak while scoring {PeakRss() / 1048576.0:F0} MB (temporaries {(PeakRss() - before) / 1048576.0:F0} MB)"));
+                $"  {count} templates ({model.TemplateBytes / 1048576.0:F0} MB): {seconds:F2} s per image ({1 / seconds:F2} images/s); resident memory {before / 1048576.0:F0} MB before scoring, peak while scoring {peak / 1048576.0:F0} MB (temporaries {(peak - before) / 1048576.0:F0} MB)"));
         }
 
         return 0;

@@ -1,15 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Anomaly.ED.Runtime;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Benchmarks;
 
-/// <summary>What the machine can do at most: physical cores, float32 matrix-multiply rate and memory bandwidth, measured.</summary>
+/// <summary>What the machine can do at most: float32 matrix-multiply rate and memory bandwidth, measured.</summary>
 internal static class MachineFacts
 {
-    /// <summary>Physical cores, as the library counts them for its default thread setting.</summary>
-    public static int PhysicalCores() => Anomaly.ED.Runtime.IntraOpThreads.PhysicalCores();
-
     /// <summary>Best of a few 2048 x 2048 float32 matrix products, in GFLOP/s, with the current thread setting.</summary>
     public static double MatmulGflops()
     {
@@ -59,6 +57,6 @@ internal static class MachineFacts
         var model = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
-        return string.Create(CultureInfo.InvariantCulture, $"{model ?? "unknown CPU"}, {Environment.ProcessorCount} logical / {PhysicalCores()} physical cores, {Environment.OSVersion}, .NET {Environment.Version}");
+        return string.Create(CultureInfo.InvariantCulture, $"{model ?? "unknown CPU"}, {Environment.ProcessorCount} logical / {IntraOpThreads.PhysicalCores()} physical cores, {Environment.OSVersion}, .NET {Environment.Version}");
     }
 }

@@ -212,10 +212,7 @@ public sealed class EdDetector : IDisposable
     public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testSet);
-        using (EnterFitted())
-        {
-            return model.Evaluate(testSet, progress, logger, cancellationToken);
-        }
+        return Evaluate(testSet, progress, (Action<ScoredImage>?)null, cancellationToken);
     }
 
     /// <summary>Evaluates as the other overload and hands every image's prediction to <paramref name="onImage"/> as it is
