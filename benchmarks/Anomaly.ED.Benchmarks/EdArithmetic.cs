@@ -1,5 +1,5 @@
 using Anomaly.ED.Backbones;
-using Anomaly.ED.Network;
+using Anomaly.ED.Methods.Ed.Network;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

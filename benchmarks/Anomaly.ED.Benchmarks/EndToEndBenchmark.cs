@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Anomaly.ED.Data;
-using Anomaly.ED.Network;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Training;
 using TorchSharp;
 
@@ -58,7 +59,7 @@ internal static class EndToEndBenchmark
             }
         });
         var watch = Stopwatch.StartNew();
-        var result = detector.Fit(training, new EdFitOptions(), progress);
+        var result = detector.Fit(training, new FitOptions(), progress);
         var referencePass = watch.Elapsed.TotalSeconds - epochs.Sum();
         var trainingPeak = ProcessMemory.PeakResidentMegabytes();
         var step = epochs[^1] / trainImages;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Methods;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Anomaly.ED.Templates;
+using Anomaly.ED.Methods.Hetmm;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,6 @@
-using Anomaly.ED.Network;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Methods.Ed.Scoring;
+using Anomaly.ED.Methods.Ed.Training;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
 using BenchmarkDotNet.Attributes;

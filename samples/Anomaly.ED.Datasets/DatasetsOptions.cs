@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Data;
+using Anomaly.ED.Methods.Ed;
 
 namespace Anomaly.ED.Samples.Datasets;
 
@@ -62,20 +63,20 @@ public sealed class DatasetsOptions
     /// <summary>Whether random backbone weights are allowed.</summary>
     public bool Untrained { get; set; }
 
-    /// <summary>The backbone architecture for <c>--weights</c> and <c>--untrained</c>.</summary>
-    public string Backbone { get; set; } = EdDefaults.Backbone;
+    /// <summary>The backbone architecture for <c>--weights</c> and <c>--untrained</c>; null for the method's reference backbone.</summary>
+    public string? Backbone { get; set; }
 
     /// <summary>The method: ED (default), FOD or HETMM.</summary>
     public DetectorMethod Method { get; set; } = DetectorMethod.Ed;
 
-    /// <summary>Training epochs.</summary>
-    public int Epochs { get; set; } = EdDefaults.Epochs;
+    /// <summary>Training epochs (ED and FOD); null for the library's default.</summary>
+    public int? Epochs { get; set; }
 
-    /// <summary>Training batch size.</summary>
-    public int BatchSize { get; set; } = EdDefaults.BatchSize;
+    /// <summary>Training batch size (ED and FOD); null for the library's default.</summary>
+    public int? BatchSize { get; set; }
 
-    /// <summary>Square input size.</summary>
-    public int ImageSize { get; set; } = EdDefaults.ImageSize;
+    /// <summary>Square input size; null for the library's default.</summary>
+    public int? ImageSize { get; set; }
 
     /// <summary>The device: cpu, cuda or cuda:N.</summary>
     public string Device { get; set; } = "cpu";
@@ -86,8 +87,8 @@ public sealed class DatasetsOptions
     /// <summary>Whether overlay and panel PNGs are written.</summary>
     public bool SaveHeatmaps { get; set; }
 
-    /// <summary>Seed of initialisation and shuffling.</summary>
-    public int Seed { get; set; } = EdDefaults.Seed;
+    /// <summary>Seed of initialisation and shuffling; null for the library's default.</summary>
+    public int? Seed { get; set; }
 
     /// <summary>Whether to log information messages and print stack traces.</summary>
     public bool Verbose { get; set; }

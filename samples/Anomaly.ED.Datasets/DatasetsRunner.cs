@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED.Methods.Hetmm;
+using Anomaly.ED.Pretrained;
 using Anomaly.ED.Visualization;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Logging;
 
 namespace Anomaly.ED.Samples.Datasets;
@@ -129,14 +132,14 @@ public sealed class DatasetsRunner
         var test = Open(options.Dataset, root, category, DatasetSplit.Test, datasetLogger);
         Print($"{training.Count} training images, {test.Count} test images ({test.NormalCount} normal, {test.DefectiveCount} defective)");
 
-        using var detector = CreateBuilder(options, weights, category).WithLoggerFactory(loggerFactory).Build();
+        using var detector = CreateBuilder(options, weights, training).WithLoggerFactory(loggerFactory).Build();
         var fit = detector.Fit(training, progress: new ConsoleTrainingProgress(output), cancellationToken: cancellationToken);
         Print($"trained {fit.EpochsCompleted} epochs in {Clock(fit.Duration)}");
 
         // With heatmaps asked for, the evaluation pass also hands over every image's prediction for them.
         var scored = new List<(DatasetItem Item, AnomalyPrediction Prediction)>();
         var report = options.SaveHeatmaps
-            ? detector.Evaluate(test, null, (item, prediction) => scored.Add((item, prediction)), cancellationToken)
+            ? detector.Evaluate(test, null, e => scored.Add((e.Item, e.Prediction)), cancellationToken)
             : detector.Evaluate(test, cancellationToken: cancellationToken);
         Print(report.ToTable());
         Directory.CreateDirectory(directory);
@@ -166,27 +169,31 @@ public sealed class DatasetsRunner
         _ => Mvtec3dRgbDataset.Open(root, category, split, logger: logger),
     };
 
-    // ED resizes MVTec AD images to a square; BTAD and MVTec 3D-AD keep the aspect ratio and crop the centre.
-    private static bool KeepsAspectRatio(BenchmarkDataset dataset) => dataset != BenchmarkDataset.MvtecAd;
-
-    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, BackboneWeights weights, string category)
+    // The training set's recipe (geometry, HETMM's per-category preset) comes from the library; the sample sets only what was asked for.
+    private static EdDetectorBuilder CreateBuilder(DatasetsOptions options, BackboneWeights weights, ImageDataset training)
     {
-        var builder = new EdDetectorBuilder()
-            .WithImageSize(options.ImageSize)
-            .KeepAspectRatio(KeepsAspectRatio(options.Dataset))
-            .WithEpochs(options.Epochs)
-            .WithBatchSize(options.BatchSize)
-            .WithSeed(options.Seed)
-            .UseDevice(options.Device);
-
-        // HETMM resizes every dataset to a square (its reference has no crop) and has per-category presets for MVTec AD.
-        builder = options.Method switch
+        var builder = new EdDetectorBuilder().UseDevice(options.Device);
+        if (options.ImageSize is { } size)
         {
-            DetectorMethod.Fod => builder.UseFod(),
-            DetectorMethod.Hetmm => builder.UseHetmm(options.Dataset == BenchmarkDataset.MvtecAd && HetmmPresets.Names.Contains(category) ? category : HetmmPresets.Default).KeepAspectRatio(false),
-            _ => builder,
-        };
-        return weights.ApplyTo(builder);
+            builder.WithImageSize(size);
+        }
+
+        if (options.Epochs is { } epochs)
+        {
+            builder.WithEpochs(epochs);
+        }
+
+        if (options.BatchSize is { } batchSize)
+        {
+            builder.WithBatchSize(batchSize);
+        }
+
+        if (options.Seed is { } seed)
+        {
+            builder.WithSeed(seed);
+        }
+
+        return weights.ApplyTo(builder.UseMethod(options.Method).ForTrainingSet(training));
     }
 
     // The library resolves the weights (a file, the cache, or a download with progress); the sample only picks the source.
@@ -194,12 +201,12 @@ public sealed class DatasetsRunner
     {
         if (options.WeightsPath is not null)
         {
-            return BackboneWeights.FromFile(options.Backbone, options.WeightsPath);
+            return BackboneWeights.FromFile(Backbone(options), options.WeightsPath);
         }
 
         if (options.Untrained)
         {
-            return BackboneWeights.Untrained(options.Backbone);
+            return BackboneWeights.Untrained(Backbone(options));
         }
 
         var lastTenth = -1;
@@ -210,14 +217,16 @@ public sealed class DatasetsRunner
                 Print(string.Create(CultureInfo.InvariantCulture, $"  downloading {p.Checkpoint.Name}: {f:P0} of {p.TotalBytes / (1024.0 * 1024.0):F0} MiB"));
             }
         });
-        return await BackboneWeights.ResolveAsync(options.Pretrained ?? EdDefaults.Backbone, allowDownload: options.Download, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await BackboneWeights.ResolveAsync(options.Pretrained ?? Backbone(options), allowDownload: options.Download, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
+
+    private static string Backbone(DatasetsOptions options) => options.Backbone ?? MethodDescriptor.For(options.Method).DefaultBackbone;
 
     private void PrintConfiguration(DatasetsOptions options, BackboneWeights weights, string root, string outputRoot)
     {
         Print($"dataset     {DatasetsOptions.DatasetName(options.Dataset)} at {root}; categories: {string.Join(", ", options.Categories)}");
-        Print($"backbone    {weights.Architecture} ({weights.Description}), levels layer2 + layer3");
-        Print($"training    {options.Epochs} epochs, batch size {options.BatchSize}, {options.ImageSize}x{options.ImageSize}{(KeepsAspectRatio(options.Dataset) ? " (short side + centre crop)" : string.Empty)}, device {options.Device}, seed {options.Seed}");
+        Print($"backbone    {weights.Architecture} ({weights.Description})");
+        Print($"method      {MethodDescriptor.For(options.Method).DisplayName}, device {options.Device}; every unset choice is the method's reference configuration");
         Print($"output      {outputRoot}");
         if (!weights.IsPretrained)
         {

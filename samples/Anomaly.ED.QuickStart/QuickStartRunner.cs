@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Pretrained;
 using Anomaly.ED.Visualization;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Logging;
 
 namespace Anomaly.ED.Samples.QuickStart;
@@ -102,18 +103,19 @@ public sealed class QuickStartRunner
         using var detector = await CreateBuilder(options, weights).WithLoggerFactory(loggerFactory).BuildAsync(cancellationToken).ConfigureAwait(false);
         PrintConfiguration(options, weights, detector);
 
-        var hetmm = detector.Method == DetectorMethod.Hetmm;
-        Print(hetmm
-            ? "4. Storing the normal images' features as templates (HETMM: no training)"
-            : "4. Training (CPU by default; the first epoch also runs the backbone, later ones reuse its cached features)");
+        var method = MethodDescriptor.For(detector.Method);
+        var trains = method.TrainsForEpochs;
+        Print(trains
+            ? "4. Training (CPU by default; the first epoch also runs the backbone, later ones reuse its cached features)"
+            : $"4. Storing the normal images' features ({method.DisplayName}: no training)");
         var fit = detector.Fit(training, progress: new ConsoleTrainingProgress(output), cancellationToken: cancellationToken);
-        Print(hetmm ? $"   stored {training.Count} templates in {fit.Duration.TotalSeconds:F1} s" : $"   trained {fit.EpochsCompleted} epochs in {fit.Duration.TotalSeconds:F1} s");
+        Print(trains ? $"   trained {fit.EpochsCompleted} epochs in {fit.Duration.TotalSeconds:F1} s" : $"   stored the features of {training.Count} images in {fit.Duration.TotalSeconds:F1} s");
         Print();
 
         Print("5. Evaluating on the test images");
         // The same pass hands over every image's prediction, kept for the heatmaps of step 6.
         var scored = new List<(DatasetItem Item, AnomalyPrediction Prediction)>();
-        var report = detector.Evaluate(test, null, (item, prediction) => scored.Add((item, prediction)), cancellationToken);
+        var report = detector.Evaluate(test, null, e => scored.Add((e.Item, e.Prediction)), cancellationToken);
         Print(report.ToTable());
         var reportJson = Path.Combine(root, "report.json");
         report.SaveJson(reportJson);
@@ -162,13 +164,8 @@ public sealed class QuickStartRunner
             .WithLearningRate(1e-3)
             .WithSeed(options.Seed)
             .UseDevice(options.Device);
-        builder = options.Method switch
-        {
-            DetectorMethod.Fod => builder.UseFod(),
-            DetectorMethod.Hetmm => builder.UseHetmm(),
-            _ => builder,
-        };
-        return weights.ApplyTo(builder);
+        // The small ED/FOD settings above are dropped by a method with other settings, which runs its reference ones.
+        return weights.ApplyTo(builder.UseMethod(options.Method));
     }
 
     // The library resolves every source (a file, ML.NET's packaged ResNet18, the cache, a download); the sample only
@@ -244,17 +241,15 @@ public sealed class QuickStartRunner
     {
         var o = detector.Options;
         Print("3. Configuration");
-        var (b, n, t) = (o.Backbone, o.Network, o.Training);
-        Print($"   backbone        {b.Name} ({weights.Description}), levels {string.Join(" + ", b.Levels)} -> grids {string.Join(", ", detector.Stages.Select(s => $"{s.OutputSize(b.ImageHeight)}x{s.OutputSize(b.ImageWidth)}"))}");
-        if (o.Method == DetectorMethod.Hetmm)
+        var b = o.Backbone;
+        var method = MethodDescriptor.For(o.Method);
+        Print($"   backbone        {b.Name} ({weights.Description}), levels {string.Join(" + ", b.Levels ?? [])} -> grids {string.Join(", ", detector.Stages.Select(s => $"{s.OutputSize(b.ImageHeight)}x{s.OutputSize(b.ImageWidth)}"))}");
+        Print($"   method          {method.DisplayName}");
+        foreach (var (name, value) in method.DescribeSettings(o))
         {
-            Print($"   method          HETMM, preset {o.Hetmm.Preset}, templates: {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} per pixel (PTS)" : "every training image")}");
+            Print($"   {name,-15} {value}");
         }
-        else
-        {
-            Print($"   network         {o.Method}, d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layer(s)");
-            Print($"   training        {t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate.ToString(CultureInfo.InvariantCulture)}, seed {o.Seed}");
-        }
+
         Print($"   images          {b.ImageHeight}x{b.ImageWidth}, device {o.Runtime.Device}{(options.Smoke ? " (--smoke size)" : string.Empty)}");
         Print($"   output          {options.EffectiveOutput}");
         Print();

@@ -1,20 +1,22 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Methods;
+using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Runtime;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
-using Anomaly.ED.Weights;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED;
 
 /// <summary>
-/// An anomaly detector running one method (ED, FOD, HETMM): learns from defect-free images (<see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>),
+/// An anomaly detector running one method (ED, FOD, HETMM): learns from defect-free images (<see cref="Fit(ImageDataset, FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>),
 /// then scores images and localises defects (<see cref="Predict(string, PredictOptions?)"/>), evaluates on labelled data,
 /// and saves to or loads from one model file. Build one with <see cref="EdDetectorBuilder"/> or <see cref="Load"/>.
 /// </summary>
@@ -41,7 +43,7 @@ public sealed class EdDetector : IDisposable
     public DetectorMethod Method => model.Options.Method;
 
     /// <summary>A copy of the options this detector was built (or loaded) with.</summary>
-    public EdOptions Options => model.Options.Clone();
+    public DetectorOptions Options => model.Options.Clone();
 
     /// <summary>Whether the detector has been fitted (or loaded from a fitted model) and can predict.</summary>
     public bool IsFitted => model.IsFitted;
@@ -71,10 +73,10 @@ public sealed class EdDetector : IDisposable
     /// <returns>What the run did and which weights were kept.</returns>
     /// <exception cref="ArgumentException">The training set is empty or holds defective images, or the fit options are invalid.</exception>
     /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
-    public TrainingResult Fit(ImageDataset trainingSet, EdFitOptions? fitOptions = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public TrainingResult Fit(ImageDataset trainingSet, FitOptions? fitOptions = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trainingSet);
-        var fit = fitOptions ?? new EdFitOptions();
+        var fit = fitOptions ?? new FitOptions();
         fit.Validate();
         trainingSet.RequireNormalImagesOnly("Training set", nameof(trainingSet));
         using (gate.Write())
@@ -89,7 +91,7 @@ public sealed class EdDetector : IDisposable
     /// <param name="fitOptions">Validation, weight selection, checkpoints and calibration; null for none.</param>
     /// <param name="progress">Receives a report after every optimisation step.</param>
     /// <param name="cancellationToken">Cancels training (see the other overload).</param>
-    public TrainingResult Fit(string normalImagesFolder, EdFitOptions? fitOptions = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+    public TrainingResult Fit(string normalImagesFolder, FitOptions? fitOptions = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Fit(FolderDataset.Open(new FolderDatasetOptions { NormalDirectory = normalImagesFolder }, logger), fitOptions, progress, cancellationToken);
 
     /// <summary>
@@ -118,7 +120,7 @@ public sealed class EdDetector : IDisposable
     /// <param name="normalImages">Defect-free images.</param>
     /// <param name="progress">Receives a report after every batch of images.</param>
     /// <param name="cancellationToken">Cancels the call; the detector then keeps its templates as they were.</param>
-    /// <exception cref="NotSupportedException">The method (ED, FOD) learns from its whole training set; call <see cref="Fit(ImageDataset, EdFitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> instead.</exception>
+    /// <exception cref="NotSupportedException">The method (ED, FOD) learns from its whole training set; call <see cref="Fit(ImageDataset, FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> instead.</exception>
     /// <exception cref="ArgumentException">The set is empty or holds defective images.</exception>
     public void AddNormalImages(ImageDataset normalImages, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -215,21 +217,20 @@ public sealed class EdDetector : IDisposable
         return Evaluate(testSet, progress, (Action<ScoredImage>?)null, cancellationToken);
     }
 
-    /// <summary>Evaluates as the other overload and hands every image's prediction to <paramref name="onImage"/> as it is
-    /// scored, so that heatmaps or plots of the test set need no second pass.</summary>
+    /// <summary>Evaluates as the other overload and hands every image to <paramref name="onImage"/> as it is scored, with its
+    /// prediction and its mask at the model's resolution, so that heatmaps, plots or pixel metrics of the test set need no second pass.</summary>
     /// <param name="testSet">Normal and defective images with masks.</param>
     /// <param name="progress">Receives the number of images scored so far.</param>
-    /// <param name="onImage">Receives each item with its prediction (map at the model's input resolution), in dataset order, on the calling thread.</param>
+    /// <param name="onImage">Receives each image, in dataset order, on the calling thread, while the evaluation holds the detector's read lock.</param>
     /// <param name="cancellationToken">Cancels the evaluation.</param>
-    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, Action<DatasetItem, AnomalyPrediction> onImage, CancellationToken cancellationToken = default)
+    public EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, Action<EvaluatedImage> onImage, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(testSet);
         ArgumentNullException.ThrowIfNull(onImage);
-        return Evaluate(testSet, progress, (ScoredImage scored) => onImage(scored.Item, model.Prediction(scored)), cancellationToken);
+        return Evaluate(testSet, progress, (ScoredImage scored) => onImage(new EvaluatedImage(scored.Item, model.Prediction(scored), scored.Mask!)), cancellationToken);
     }
 
-    // The tool's one pass: every scored image is also handed to onImage (under the read lock, in order).
-    internal EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, Action<ScoredImage>? onImage, CancellationToken cancellationToken)
+    private EvaluationReport Evaluate(ImageDataset testSet, IProgress<int>? progress, Action<ScoredImage>? onImage, CancellationToken cancellationToken)
     {
         using (EnterFitted())
         {
@@ -295,7 +296,7 @@ public sealed class EdDetector : IDisposable
         using (EnterFitted())
         {
             using var content = model.ToContent(includeBackboneWeights || !model.Backbone.Pretrained, null);
-            EdModelFile.Save(path, content);
+            ModelFile.Save(path, content);
             Log.ModelSaved(logger, path, content.BackboneState is not null);
         }
     }
@@ -304,12 +305,14 @@ public sealed class EdDetector : IDisposable
     /// <param name="path">The model file.</param>
     /// <param name="loadOptions">Where the backbone weights come from when the file does not embed them, the device and logging; null for the defaults.</param>
     /// <exception cref="ModelFileException">The file is not a model, has a newer format version, is truncated or tampered with, or the backbone weights differ from those it was trained with.</exception>
-    public static EdDetector Load(string path, EdLoadOptions? loadOptions = null)
+    public static EdDetector Load(string path, LoadOptions? loadOptions = null) => LoadNamed(path, loadOptions ?? new LoadOptions(), "LoadOptions.");
+
+    /// <summary>Loads a detector, naming the caller's settings in messages with <paramref name="optionPrefix"/>.</summary>
+    internal static EdDetector LoadNamed(string path, LoadOptions load, string optionPrefix)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var load = loadOptions ?? new EdLoadOptions();
-        using var content = EdModelFile.Load(path);
-        var detector = new EdDetector(ModelComposer.Load(content, path, load), load.LoggerFactory);
+        using var content = ModelFile.Load(path);
+        var detector = new EdDetector(ModelComposer.Load(content, path, load, optionPrefix), load.LoggerFactory);
         Log.ModelLoaded(detector.logger, path, detector.Method);
         return detector;
     }

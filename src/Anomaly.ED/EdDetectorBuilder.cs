@@ -1,7 +1,14 @@
+using Anomaly.ED.Data;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Ed.Training;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Methods;
+using Anomaly.ED.Pretrained;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Training;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Anomaly.ED;
 
@@ -19,42 +26,68 @@ namespace Anomaly.ED;
 /// </example>
 public sealed class EdDetectorBuilder
 {
-    private readonly EdOptions options;
+    private readonly DetectorOptions options;
     private ILoggerFactory? loggerFactory;
 
     /// <summary>Starts from the reference configuration.</summary>
     public EdDetectorBuilder()
-        : this(new EdOptions())
+        : this(new DetectorOptions())
     {
     }
 
     /// <summary>Starts from a copy of <paramref name="options"/> (for example bound from configuration).</summary>
-    public EdDetectorBuilder(EdOptions options)
+    public EdDetectorBuilder(DetectorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options.Clone();
     }
 
     /// <summary>Runs ED ("Emphasize Differences"), the default method.</summary>
-    public EdDetectorBuilder UseEd() => Set(o => o.Method = DetectorMethod.Ed);
+    public EdDetectorBuilder UseEd() => UseMethod(DetectorMethod.Ed);
 
     /// <summary>Runs FOD ("Focus the Discrepancy"), ED's predecessor.</summary>
-    public EdDetectorBuilder UseFod() => Set(o => o.Method = DetectorMethod.Fod);
+    public EdDetectorBuilder UseFod() => UseMethod(DetectorMethod.Fod);
 
     /// <summary>Runs HETMM, the training-free template matching: fitting only stores the normal images' features, and more
-    /// normal images can be added later with <see cref="EdDetector.AddNormalImages(Data.ImageDataset, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
+    /// normal images can be added later with <see cref="EdDetector.AddNormalImages(ImageDataset, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
     /// <param name="preset">The matching and post-processing preset: an MVTec AD category (e.g. <c>"bottle"</c>) or <c>"default"</c>; see <see cref="HetmmPresets.Names"/>.</param>
     /// <param name="templateSheets">Templates kept per pixel by the tiny-template-set selection (PTS); null keeps every normal image.</param>
-    /// <remarks>Also chooses the reference backbone, wide_resnet101_2 with stages layer1 to layer3; call <see cref="WithBackbone"/> afterwards for another.</remarks>
-    public EdDetectorBuilder UseHetmm(string preset = HetmmPresets.Default, int? templateSheets = null) => Set(o =>
+    /// <remarks>Unless a backbone is chosen, HETMM runs on its reference backbone, wide_resnet101_2 with stages layer1 to layer3.</remarks>
+    public EdDetectorBuilder UseHetmm(string preset = HetmmPresets.Default, int? templateSheets = null) => UseMethod(DetectorMethod.Hetmm).Set(o =>
     {
-        o.Method = DetectorMethod.Hetmm;
-        o.Backbone.Name = EdDefaults.HetmmBackbone;
-        o.Backbone.Levels = [.. EdDefaults.HetmmLevels];
+        o.Hetmm ??= new HetmmOptions();
         o.Hetmm.Preset = preset;
         o.Hetmm.Parameters = null;
         o.Hetmm.TemplateSheets = templateSheets;
     });
+
+    /// <summary>Runs <paramref name="method"/>. Settings given earlier for a method with other settings are dropped, and the
+    /// backbone stages return to the method's reference stages (<see cref="MethodDescriptor.DefaultLevels"/>).</summary>
+    public EdDetectorBuilder UseMethod(DetectorMethod method) => Set(o =>
+    {
+        var chosen = MethodDescriptor.For(method);
+        if (Enum.IsDefined(o.Method) && MethodDescriptor.For(o.Method).OptionsGroup != chosen.OptionsGroup)
+        {
+            o.Backbone.Levels = null;
+        }
+
+        foreach (var other in MethodDescriptor.All.Where(d => d.OptionsGroup != chosen.OptionsGroup))
+        {
+            other.ClearSettings(o);
+        }
+
+        o.Method = method;
+    });
+
+    /// <summary>Adapts the configuration to a benchmark training set as the chosen method's reference does: the geometry
+    /// (BTAD and MVTec 3D-AD keep their aspect ratio for ED and FOD) and, for HETMM, the MVTec AD category's preset.
+    /// Call it after choosing the method; later calls still change any choice.</summary>
+    /// <param name="trainingSet">The training set, as a benchmark reader (<see cref="MvtecAdDataset"/>, <see cref="BtadDataset"/>, <see cref="Mvtec3dRgbDataset"/>) or <see cref="FolderDataset"/> listed it.</param>
+    public EdDetectorBuilder ForTrainingSet(ImageDataset trainingSet)
+    {
+        ArgumentNullException.ThrowIfNull(trainingSet);
+        return Set(o => MethodDescriptor.For(o.Method).ApplyDatasetRecipe(o, trainingSet));
+    }
 
     /// <summary>Chooses the backbone and, optionally, a local safetensors file with its weights (torchvision or timm names).</summary>
     public EdDetectorBuilder WithBackbone(string name, string? weightsPath = null) => Set(o =>
@@ -84,11 +117,14 @@ public sealed class EdDetectorBuilder
         o.Backbone.PretrainedCheckpoint = null;
     });
 
+    /// <summary>Chooses the backbone stages the levels read (every method).</summary>
+    public EdDetectorBuilder WithLevels(IReadOnlyList<string> stages) => Set(o => o.Backbone.Levels = [.. stages]);
+
     /// <summary>Chooses the backbone stages the levels read and each level's d_model (ED and FOD).</summary>
     public EdDetectorBuilder WithLevels(IReadOnlyList<string> stages, IReadOnlyList<int> modelDimensions) => Set(o =>
     {
         o.Backbone.Levels = [.. stages];
-        o.Network.ModelDimensions = [.. modelDimensions];
+        EdSettings(o).Network.ModelDimensions = [.. modelDimensions];
     });
 
     /// <summary>Sets a square input size in pixels.</summary>
@@ -101,44 +137,42 @@ public sealed class EdDetectorBuilder
     public EdDetectorBuilder KeepAspectRatio(bool keep = true) => Set(o => o.Backbone.KeepAspectRatio = keep);
 
     /// <summary>Sets the transformer sizes of every level (ED and FOD).</summary>
-    public EdDetectorBuilder WithNetwork(int heads, int layers, int feedForwardScale = EdDefaults.FeedForwardScale, double dropout = 0) => Set(o =>
+    public EdDetectorBuilder WithNetwork(int heads, int layers, int feedForwardScale = 4, double dropout = 0) => Set(o =>
     {
-        o.Network.Heads = heads;
-        o.Network.Layers = layers;
-        o.Network.FeedForwardScale = feedForwardScale;
-        o.Network.Dropout = dropout;
+        var network = EdSettings(o).Network;
+        (network.Heads, network.Layers, network.FeedForwardScale, network.Dropout) = (heads, layers, feedForwardScale, dropout);
     });
 
     /// <summary>Chooses which correlation branches are learned (ED and FOD).</summary>
-    public EdDetectorBuilder WithCorrelations(bool intra, bool inter) => Set(o => (o.Network.WithIntra, o.Network.WithInter) = (intra, inter));
+    public EdDetectorBuilder WithCorrelations(bool intra, bool inter) => Set(o => (EdSettings(o).Network.WithIntra, EdSettings(o).Network.WithInter) = (intra, inter));
 
     /// <summary>Adds a learned relative-position bias to every attention (ED and FOD).</summary>
-    public EdDetectorBuilder WithRelativePositionBias(bool enabled = true) => Set(o => o.Network.RelativePositionBias = enabled);
+    public EdDetectorBuilder WithRelativePositionBias(bool enabled = true) => Set(o => EdSettings(o).Network.RelativePositionBias = enabled);
 
     /// <summary>Applies the attention output projection, which the reference computes and discards (off by default for parity).</summary>
-    public EdDetectorBuilder UseOutProjection(bool enabled = true) => Set(o => o.Network.UseOutProjection = enabled);
+    public EdDetectorBuilder UseOutProjection(bool enabled = true) => Set(o => EdSettings(o).Network.UseOutProjection = enabled);
 
     /// <summary>Chooses how token scores are formed (ED and FOD) and the smoothing of the maps (sigma 0 turns it off).</summary>
-    public EdDetectorBuilder WithScoring(AnomalyScoreKind score, double smoothingSigma = EdDefaults.SmoothingSigma) => Set(o =>
+    public EdDetectorBuilder WithScoring(AnomalyScoreKind score, double smoothingSigma = 4) => Set(o =>
     {
-        o.Network.Score = score;
-        o.SmoothingSigma = smoothingSigma;
+        EdSettings(o).Network.Score = score;
+        EdSettings(o).SmoothingSigma = smoothingSigma;
     });
 
     /// <summary>Sets the number of training epochs.</summary>
-    public EdDetectorBuilder WithEpochs(int epochs) => Set(o => o.Training.Epochs = epochs);
+    public EdDetectorBuilder WithEpochs(int epochs) => Set(o => EdSettings(o).Training.Epochs = epochs);
 
     /// <summary>Sets the training batch size.</summary>
-    public EdDetectorBuilder WithBatchSize(int batchSize) => Set(o => o.Training.BatchSize = batchSize);
+    public EdDetectorBuilder WithBatchSize(int batchSize) => Set(o => EdSettings(o).Training.BatchSize = batchSize);
 
     /// <summary>Sets the Adam learning rate.</summary>
-    public EdDetectorBuilder WithLearningRate(double learningRate) => Set(o => o.Training.LearningRate = learningRate);
+    public EdDetectorBuilder WithLearningRate(double learningRate) => Set(o => EdSettings(o).Training.LearningRate = learningRate);
 
     /// <summary>Sets the weights of the correlation (lambda1) and entropy (lambda2) terms.</summary>
-    public EdDetectorBuilder WithLossWeights(double lambda1, double lambda2) => Set(o => (o.Training.Lambda1, o.Training.Lambda2) = (lambda1, lambda2));
+    public EdDetectorBuilder WithLossWeights(double lambda1, double lambda2) => Set(o => (EdSettings(o).Training.Lambda1, EdSettings(o).Training.Lambda2) = (lambda1, lambda2));
 
     /// <summary>Chooses one Adam step per level (the reference) or one joint step per batch.</summary>
-    public EdDetectorBuilder WithStepMode(EdStepMode mode) => Set(o => o.Training.StepMode = mode);
+    public EdDetectorBuilder WithStepMode(EdStepMode mode) => Set(o => EdSettings(o).Training.StepMode = mode);
 
     /// <summary>Sets the seed of initialisation and shuffling.</summary>
     public EdDetectorBuilder WithSeed(int seed) => Set(o => o.Seed = seed);
@@ -157,7 +191,7 @@ public sealed class EdDetectorBuilder
     }
 
     /// <summary>Changes any option directly.</summary>
-    public EdDetectorBuilder Configure(Action<EdOptions> configure)
+    public EdDetectorBuilder Configure(Action<DetectorOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         return Set(configure);
@@ -166,33 +200,35 @@ public sealed class EdDetectorBuilder
     /// <summary>Validates the configuration and builds the detector (loading the backbone weights; a download, when allowed, blocks).</summary>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">One or more options are invalid; the message lists them all.</exception>
     /// <exception cref="InvalidOperationException">A CUDA device is asked for (<see cref="RuntimeOptions.Device"/>, <see cref="UseDevice"/>) where CUDA is not available.</exception>
-    /// <exception cref="Weights.StateDictMismatchException">The backbone weights file holds another architecture or other stages; every mismatched key is listed.</exception>
-    /// <exception cref="FormatException">The backbone weights file is damaged: <see cref="Weights.SafetensorsFormatException"/> or <see cref="Weights.CheckpointFormatException"/>, naming it.</exception>
+    /// <exception cref="Formats.StateDictMismatchException">The backbone weights file holds another architecture or other stages; every mismatched key is listed.</exception>
+    /// <exception cref="FormatException">The backbone weights file is damaged: <see cref="Formats.SafetensorsFormatException"/> or <see cref="Formats.CheckpointFormatException"/>, naming it.</exception>
     public EdDetector Build() => BuildAsync().GetAwaiter().GetResult();
 
     /// <summary>Validates the configuration and builds the detector, downloading pretrained weights asynchronously when allowed.</summary>
     /// <param name="cancellationToken">Cancels a download.</param>
     /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">One or more options are invalid; the message lists them all.</exception>
     /// <exception cref="InvalidOperationException">A CUDA device is asked for (<see cref="RuntimeOptions.Device"/>, <see cref="UseDevice"/>) where CUDA is not available.</exception>
-    /// <exception cref="Weights.StateDictMismatchException">The backbone weights file holds another architecture or other stages; every mismatched key is listed.</exception>
-    /// <exception cref="FormatException">The backbone weights file is damaged: <see cref="Weights.SafetensorsFormatException"/> or <see cref="Weights.CheckpointFormatException"/>, naming it.</exception>
+    /// <exception cref="Formats.StateDictMismatchException">The backbone weights file holds another architecture or other stages; every mismatched key is listed.</exception>
+    /// <exception cref="FormatException">The backbone weights file is damaged: <see cref="Formats.SafetensorsFormatException"/> or <see cref="Formats.CheckpointFormatException"/>, naming it.</exception>
     public async Task<EdDetector> BuildAsync(CancellationToken cancellationToken = default)
     {
-        var snapshot = options.Clone();
-        EdOptionsValidator.ThrowIfInvalid(snapshot);
+        var snapshot = DetectorOptionsValidator.Completed(options);
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
         var model = await ModelComposer.BuildAsync(snapshot, cancellationToken).ConfigureAwait(false);
         var logger = logs.CreateLogger<EdDetector>();
         if (!model.Backbone.Pretrained)
         {
-            Log.UntrainedBackbone(logger, snapshot.Backbone.Name);
+            Log.UntrainedBackbone(logger, model.Backbone.Architecture);
         }
 
-        Log.DetectorBuilt(logger, snapshot.Method, snapshot.Backbone.Name, model.Backbone.Source ?? "untrained", string.Join("+", snapshot.Backbone.Levels), snapshot.Backbone.ImageHeight, snapshot.Backbone.ImageWidth, snapshot.Runtime.Device);
+        Log.DetectorBuilt(logger, snapshot.Method, model.Backbone.Architecture, model.Backbone.Source ?? "untrained", string.Join("+", snapshot.Backbone.Levels!), snapshot.Backbone.ImageHeight, snapshot.Backbone.ImageWidth, snapshot.Runtime.Device);
         return new EdDetector(model, logs);
     }
 
-    private EdDetectorBuilder Set(Action<EdOptions> change)
+    // The ED and FOD settings, created on first use so that another method's options stay free of them.
+    private static EdOptions EdSettings(DetectorOptions options) => options.Ed ??= new EdOptions();
+
+    private EdDetectorBuilder Set(Action<DetectorOptions> change)
     {
         change(options);
         return this;

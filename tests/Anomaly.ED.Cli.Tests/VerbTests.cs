@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Weights;
+using Anomaly.ED.ModelFiles;
 
 namespace Anomaly.ED.Cli.Tests;
 
@@ -50,9 +51,9 @@ public sealed class VerbTests(CliDatasets data)
         var fit = await CliRun.RunAsync(["fit", data.Mvtec, "--output", model, "--method", "hetmm", "--backbone", "resnet18", "--untrained", "--image-size", "64", "--plain", "--progress-interval", "0"]);
 
         fit.ExitCode.Should().Be(0, fit.Output);
-        fit.Output.Should().Contain("method      HETMM, preset bottle, levels layer1 + layer2 + layer3").And.Contain("templates: done").And.Contain("stored the templates");
+        fit.Output.Should().Contain("method      HETMM, levels layer1 + layer2 + layer3").And.Contain("matching    preset bottle").And.Contain("templates: done").And.Contain("stored the normal images' features");
         var info = ModelFileInfo.Read(model);
-        (info.Method, info.Options.Hetmm.Preset, info.TrainingData!.Templates).Should().Be((DetectorMethod.Hetmm, "bottle", 6L));
+        (info.Method, info.Options.Hetmm!.Preset, info.TrainingData!.Templates).Should().Be((DetectorMethod.Hetmm, "bottle", 6L));
 
         var output = data.NewFolder();
         var test = await CliRun.RunAsync(["test", model, data.Mvtec, "--output", output, "--plain"]);
@@ -60,7 +61,8 @@ public sealed class VerbTests(CliDatasets data)
         EvaluationReport.LoadJson(Path.Combine(output, "report.json")).Overall.Images.Should().Be(6);
 
         var shown = await CliRun.RunAsync(["info", model]);
-        shown.Lines.Should().Contain(l => l.Contains("templates", StringComparison.Ordinal) && l.Contains("preset bottle, every normal image", StringComparison.Ordinal));
+        shown.Lines.Should().Contain(l => l.Contains("matching", StringComparison.Ordinal) && l.Contains("preset bottle", StringComparison.Ordinal));
+        shown.Lines.Should().Contain(l => l.Contains("templates", StringComparison.Ordinal) && l.Contains("every normal image", StringComparison.Ordinal));
         shown.Output.Should().Contain("6 templates per pixel");
     }
 

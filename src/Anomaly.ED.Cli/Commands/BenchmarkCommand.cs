@@ -37,7 +37,7 @@ internal sealed class BenchmarkCommand(IAnsiConsole console) : CliCommand<Benchm
                 var data = DatasetFolder.Locate(Path.Combine(root, category), settings.Layout);
                 var training = data.OpenTraining(logger);
                 var test = data.OpenTest(logger);
-                using var detector = await DetectorFactory.CreateBuilder(settings, weights, data)
+                using var detector = await DetectorFactory.CreateBuilder(settings, weights, training)
                     .WithLoggerFactory(loggerFactory)
                     .BuildAsync(cancellationToken)
                     .ConfigureAwait(false);

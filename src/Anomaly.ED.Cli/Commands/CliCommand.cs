@@ -1,11 +1,11 @@
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
-using Anomaly.ED.Weights;
-using Microsoft.Extensions.Logging;
+using Anomaly.ED.ModelFiles;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Spectre.Console;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Anomaly.ED.Cli.Commands;
 

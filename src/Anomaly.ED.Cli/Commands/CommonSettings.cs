@@ -1,6 +1,7 @@
 using System.ComponentModel;
-using Spectre.Console;
+using Anomaly.ED.Methods.Ed;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Anomaly.ED.Cli.Commands;
 
@@ -9,7 +10,7 @@ internal class CommonSettings : CommandSettings
 {
     [CommandOption("--device <DEVICE>")]
     [Description("cpu (default), cuda or cuda:N (needs a CUDA build of the tool).")]
-    public string Device { get; init; } = EdDefaults.Device;
+    public string Device { get; init; } = new RuntimeOptions().Device;
 
     [CommandOption("--plain")]
     [Description("Plain progress lines instead of live bars, even on a terminal (redirected output gets them anyway).")]

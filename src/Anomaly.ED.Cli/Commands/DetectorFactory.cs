@@ -1,7 +1,10 @@
 using System.Globalization;
-using Anomaly.ED.Cli.Datasets;
+using Anomaly.ED.Data;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Cli.Progress;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED.Methods.Hetmm;
+using Anomaly.ED.Pretrained;
 
 namespace Anomaly.ED.Cli.Commands;
 
@@ -11,7 +14,7 @@ internal static class DetectorFactory
     /// <summary>Resolves the backbone weights: untrained, a file, or a catalog checkpoint from the cache (downloaded with progress on request).</summary>
     public static Task<BackboneWeights> ResolveWeightsAsync(TrainingSettings settings, ProgressDisplay display, CancellationToken cancellationToken)
     {
-        var backbone = settings.Backbone ?? (settings.ParsedMethod == DetectorMethod.Hetmm ? EdDefaults.HetmmBackbone : EdDefaults.Backbone);
+        var backbone = settings.Backbone ?? MethodDescriptor.For(settings.ParsedMethod).DefaultBackbone;
         if (settings.Untrained)
         {
             return Task.FromResult(BackboneWeights.Untrained(backbone));
@@ -28,17 +31,11 @@ internal static class DetectorFactory
             cancellationToken));
     }
 
-    /// <summary>A builder with the method, the weights and every option given on the command line.</summary>
-    public static EdDetectorBuilder CreateBuilder(TrainingSettings settings, BackboneWeights weights, DatasetFolder data)
+    /// <summary>A builder with the method, the weights, the training set's recipe and every option given on the command line.</summary>
+    public static EdDetectorBuilder CreateBuilder(TrainingSettings settings, BackboneWeights weights, ImageDataset trainingSet)
     {
-        var method = settings.ParsedMethod;
-        var start = method == DetectorMethod.Hetmm
-            ? new EdDetectorBuilder().UseHetmm(settings.Preset ?? CategoryPreset(data), settings.TemplateSheets)
-            : new EdDetectorBuilder().Configure(o => o.Method = method);
-
-        // ED and FOD keep the aspect ratio of BTAD and MVTec 3D-AD as their reference does; HETMM's reference resizes every dataset to a square.
-        var builder = weights.ApplyTo(start)
-            .KeepAspectRatio(method != DetectorMethod.Hetmm && data.KeepsAspectRatio)
+        var builder = weights.ApplyTo(new EdDetectorBuilder().UseMethod(settings.ParsedMethod))
+            .ForTrainingSet(trainingSet)
             .UseDevice(settings.Device);
         if (settings.ImageSize is { } size)
         {
@@ -51,27 +48,31 @@ internal static class DetectorFactory
         }
         else if (settings.Levels is not null)
         {
-            builder.Configure(o => o.Backbone.Levels = [.. List(settings.Levels)]);
+            builder.WithLevels(List(settings.Levels));
         }
 
-        if (settings.Heads is not null || settings.Layers is not null)
+        // Method settings go into the method's own group; the library refuses them for another method, naming the group.
+        if (settings.Heads is not null || settings.Layers is not null || settings.Epochs is not null || settings.BatchSize is not null || settings.LearningRate is not null)
         {
-            builder.WithNetwork(settings.Heads ?? EdDefaults.Heads, settings.Layers ?? EdDefaults.Layers);
+            builder.Configure(o =>
+            {
+                var ed = o.Ed ??= new EdOptions();
+                ed.Network.Heads = settings.Heads ?? ed.Network.Heads;
+                ed.Network.Layers = settings.Layers ?? ed.Network.Layers;
+                ed.Training.Epochs = settings.Epochs ?? ed.Training.Epochs;
+                ed.Training.BatchSize = settings.BatchSize ?? ed.Training.BatchSize;
+                ed.Training.LearningRate = settings.LearningRate ?? ed.Training.LearningRate;
+            });
         }
 
-        if (settings.Epochs is { } epochs)
+        if (settings.Preset is not null || settings.TemplateSheets is not null)
         {
-            builder.WithEpochs(epochs);
-        }
-
-        if (settings.BatchSize is { } batchSize)
-        {
-            builder.WithBatchSize(batchSize);
-        }
-
-        if (settings.LearningRate is { } learningRate)
-        {
-            builder.WithLearningRate(learningRate);
+            builder.Configure(o =>
+            {
+                var hetmm = o.Hetmm ??= new HetmmOptions();
+                hetmm.Preset = settings.Preset ?? hetmm.Preset;
+                hetmm.TemplateSheets = settings.TemplateSheets ?? hetmm.TemplateSheets;
+            });
         }
 
         if (settings.Seed is { } seed)
@@ -81,10 +82,6 @@ internal static class DetectorFactory
 
         return builder;
     }
-
-    // An MVTec AD category folder named like one of HETMM's per-category presets (bottle, cable, ...) gets that preset, as in the reference's dataset loop.
-    private static string CategoryPreset(DatasetFolder data) =>
-        data.Layout == DatasetLayout.Mvtec && Path.GetFileName(data.Path) is var category && HetmmPresets.Names.Contains(category) ? category : HetmmPresets.Default;
 
     private static string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -1,9 +1,11 @@
 using System.Globalization;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Cli.Datasets;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Pretrained;
 using Anomaly.ED.Training;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -17,7 +19,7 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
         var data = DatasetFolder.Locate(settings.Data, settings.Layout);
         var training = data.OpenTraining(loggerFactory.CreateLogger("anomaly-ed"));
         var weights = await DetectorFactory.ResolveWeightsAsync(settings, display, cancellationToken).ConfigureAwait(false);
-        using var detector = await DetectorFactory.CreateBuilder(settings, weights, data)
+        using var detector = await DetectorFactory.CreateBuilder(settings, weights, training)
             .WithLoggerFactory(loggerFactory)
             .BuildAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -26,7 +28,7 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
         var output = Path.GetFullPath(settings.Output);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         detector.Save(output, settings.IncludeBackbone);
-        var done = detector.Method == DetectorMethod.Hetmm ? "stored the templates" : string.Create(CultureInfo.InvariantCulture, $"trained {result.EpochsCompleted} epochs");
+        var done = MethodDescriptor.For(detector.Method).TrainsForEpochs ? string.Create(CultureInfo.InvariantCulture, $"trained {result.EpochsCompleted} epochs") : "stored the normal images' features";
         Line($"{done} in {Clock.Format(result.Duration)}{Calibrated(detector)}");
         Line(string.Create(CultureInfo.InvariantCulture, $"model: {output} ({new FileInfo(output).Length / (1024.0 * 1024.0):F1} MiB)"));
         return ExitCodes.Success;
@@ -36,15 +38,18 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
     internal static void Describe(IAnsiConsole console, EdDetector detector, BackboneWeights weights, ImageDataset training, DatasetFolder data)
     {
         var o = detector.Options;
-        var (b, t) = (o.Backbone, o.Training);
-        console.Profile.Out.Writer.WriteLine($"data        {data.Path} ({data.Layout}): {training.Count} normal training images");
-        var preset = o.Method == DetectorMethod.Hetmm ? $", preset {o.Hetmm.Preset}" : string.Empty;
-        console.Profile.Out.Writer.WriteLine($"method      {o.Method.ToString().ToUpperInvariant()}{preset}, levels {string.Join(" + ", b.Levels)}");
-        console.Profile.Out.Writer.WriteLine($"backbone    {weights}");
-        var run = o.Method == DetectorMethod.Hetmm
-            ? $"no training, templates: {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} sheets per pixel (PTS)" : "every normal image")}"
-            : string.Create(CultureInfo.InvariantCulture, $"{t.Epochs} epochs, batch size {t.BatchSize}");
-        console.Profile.Out.Writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training    {run}, {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, seed {o.Seed}"));
+        var b = o.Backbone;
+        var method = MethodDescriptor.For(o.Method);
+        var writer = console.Profile.Out.Writer;
+        writer.WriteLine($"data        {data.Path} ({data.Layout}): {training.Count} normal training images");
+        writer.WriteLine($"method      {method.DisplayName}, levels {string.Join(" + ", b.Levels ?? [])}");
+        writer.WriteLine($"backbone    {weights}");
+        foreach (var (name, value) in method.DescribeSettings(o))
+        {
+            writer.WriteLine($"{name,-11} {value}");
+        }
+
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"input       {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, seed {o.Seed}"));
         if (!weights.IsPretrained)
         {
             console.Profile.Out.Writer.WriteLine("note: untrained backbone weights: the scores only show that the setup runs.");
@@ -55,11 +60,11 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
     internal static TrainingResult Train(EdDetector detector, ImageDataset training, TrainingSettings settings, ProgressDisplay display, CancellationToken cancellationToken)
     {
         var fit = settings.Calibrate is { } fpr
-            ? new EdFitOptions { ValidationFraction = 0.2, CalibrationFalsePositiveRate = fpr }
-            : new EdFitOptions();
+            ? new FitOptions { ValidationFraction = 0.2, CalibrationFalsePositiveRate = fpr }
+            : new FitOptions();
         return display.Run(board =>
         {
-            var reporter = new FitProgressReporter(board, detector.Method);
+            var reporter = new FitProgressReporter(board, MethodDescriptor.For(detector.Method));
             var result = detector.Fit(training, fit, reporter, cancellationToken);
             reporter.Complete();
             return result;

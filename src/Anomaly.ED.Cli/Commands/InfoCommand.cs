@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using Anomaly.ED.Methods;
+using Anomaly.ED.Backbones;
 using Anomaly.ED.Cli.Progress;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.ModelFiles;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -33,7 +36,8 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
     private static List<KeyValuePair<string, string>> Rows(ModelFileInfo info)
     {
         var o = info.Options;
-        var (b, n, t) = (o.Backbone, o.Network, o.Training);
+        var b = o.Backbone;
+        var method = MethodDescriptor.For(info.Method);
         var rows = new List<KeyValuePair<string, string>>
         {
             new("file", info.FilePath),
@@ -41,7 +45,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             new("format version", info.FormatVersion.ToString(CultureInfo.InvariantCulture)),
             new("written by", $"Anomaly.ED {info.LibraryVersion ?? "(unknown)"}"),
             new("content hash", $"sha256 {info.ContentSha256} (verified)"),
-            new("method", info.Method.ToString().ToUpperInvariant()),
+            new("method", method.DisplayName),
             new("backbone", $"{info.BackboneArchitecture}, {(info.BackbonePretrained ? "pretrained" : "UNTRAINED")} weights, {(info.BackboneEmbedded ? "stored in the file" : $"read from {info.BackboneSource ?? "(unknown)"}")}"),
             new("backbone fingerprint", info.BackboneFingerprint),
             new("levels", string.Join(" + ", info.Levels)),
@@ -49,16 +53,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             new("state", string.Create(CultureInfo.InvariantCulture, $"{info.StateTensors} tensors, {info.StateParameters:N0} values")),
             new("calibration", info.Calibration is { } c ? string.Create(CultureInfo.InvariantCulture, $"threshold {c.Threshold:G6}{(c.Normalization is null ? string.Empty : ", normalised scores")}") : "none (predict gives scores without decisions)"),
         };
-        if (info.Method is DetectorMethod.Ed or DetectorMethod.Fod)
-        {
-            rows.Add(new("network", string.Create(CultureInfo.InvariantCulture, $"d_model {string.Join("/", n.ModelDimensions)}, {n.Heads} heads, {n.Layers} layers")));
-            rows.Add(new("training", string.Create(CultureInfo.InvariantCulture, $"{t.Epochs} epochs, batch size {t.BatchSize}, learning rate {t.LearningRate}, seed {o.Seed}")));
-        }
-        else if (info.Method == DetectorMethod.Hetmm)
-        {
-            rows.Add(new("templates", $"preset {o.Hetmm.Preset}, {(o.Hetmm.TemplateSheets is { } sheets ? $"{sheets} sheets per pixel (PTS)" : "every normal image")}{(o.Hetmm.HalfPrecisionTemplates ? ", half precision" : string.Empty)}"));
-        }
-
+        rows.AddRange(method.DescribeSettings(o));
         rows.AddRange(TrainingDataRows(info.TrainingData));
         if (info.CheckpointEpochs is { } epochs)
         {

@@ -1,6 +1,7 @@
 using System.ComponentModel;
-using Spectre.Console;
+using Anomaly.ED.Pretrained;
 using Spectre.Console.Cli;
+using Spectre.Console;
 
 namespace Anomaly.ED.Cli.Commands;
 
@@ -26,11 +27,9 @@ internal class ModelSettings : CommonSettings
     /// <summary>Loads the model with these runtime settings.</summary>
     public EdDetector Load(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => EdDetector.Load(
         Model,
-        new EdLoadOptions
+        new LoadOptions
         {
-            Device = Device,
-            AllowDownload = Download,
-            WeightsCacheDirectory = Cache,
+            Runtime = new RuntimeOptions { Device = Device, AllowDownload = Download, WeightsCacheDirectory = Cache },
             BackboneWeightsPath = BackboneWeights,
             LoggerFactory = loggerFactory,
         });

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
 using Anomaly.ED.Visualization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;

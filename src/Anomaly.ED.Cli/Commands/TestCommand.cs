@@ -32,7 +32,7 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
             var evaluated = detector.Evaluate(
                 test,
                 new CountProgress(line, test.Count),
-                s => images.Add(new TestImage(s.Item, s.Score, new AnomalyMap(detector.Model.Height, detector.Model.Width, s.Smoothed), s.Mask)),
+                e => images.Add(new TestImage(e.Item, e.Prediction.Score, e.Prediction.Map, [.. e.Mask])),
                 cancellationToken);
             line.Complete();
             return evaluated;

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -117,15 +119,9 @@ internal class TrainingSettings : CommonSettings
         {
             problem = $"--calibrate is a false-positive rate between 0 and 1 (exclusive), got {fpr.ToString(CultureInfo.InvariantCulture)}.";
         }
-        else if (method == DetectorMethod.Hetmm ? Dims is not null : (Levels is null) != (Dims is null))
+        else if (Dims is not null && Levels is null)
         {
-            problem = method == DetectorMethod.Hetmm
-                ? "--dims sets ED/FOD transformer widths; HETMM takes --levels alone."
-                : "--levels and --dims go together: one d_model per stage, e.g. --levels layer2,layer3 --dims 256,512.";
-        }
-        else if (method != DetectorMethod.Hetmm && (Preset is not null || TemplateSheets is not null))
-        {
-            problem = "--preset and --template-sheets are HETMM options (--method hetmm).";
+            problem = "--dims needs --levels: one d_model per stage, e.g. --levels layer2,layer3 --dims 256,512.";
         }
         else if (TemplateSheets is <= 0)
         {

@@ -28,9 +28,6 @@ internal sealed class DatasetFolder
     /// <summary>The category name (the folder's name).</summary>
     public string Category => System.IO.Path.GetFileName(Path);
 
-    /// <summary>Whether the reference preprocessing of this layout keeps the aspect ratio (short side and centre crop: BTAD, MVTec 3D-AD).</summary>
-    public bool KeepsAspectRatio => Layout is DatasetLayout.Btad or DatasetLayout.Mvtec3d;
-
     /// <summary>Locates a dataset folder and recognises its layout.</summary>
     /// <exception cref="CliUsageException">The folder does not exist, or does not have the requested layout.</exception>
     public static DatasetFolder Locate(string path, DatasetLayout layout)

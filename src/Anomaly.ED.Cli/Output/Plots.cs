@@ -1,6 +1,7 @@
 using System.Globalization;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Visualization;
 using ScottPlot;
 using SkiaSharp;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Pretrained;
 
 namespace Anomaly.ED.Cli.Progress;
 

@@ -1,11 +1,12 @@
 using System.Globalization;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Training;
 
 namespace Anomaly.ED.Cli.Progress;
 
 /// <summary>Turns the library's fit progress into one line per stage: the reference pass per image batch, training per step;
 /// HETMM, which does not train, reports its template extraction per batch of images.</summary>
-internal sealed class FitProgressReporter(IProgressBoard board, DetectorMethod method) : IProgress<TrainingProgress>
+internal sealed class FitProgressReporter(IProgressBoard board, MethodDescriptor method) : IProgress<TrainingProgress>
 {
     private FitStage? stage;
     private ProgressLine? line;
@@ -18,12 +19,12 @@ internal sealed class FitProgressReporter(IProgressBoard board, DetectorMethod m
             line?.Complete();
             stage = value.Stage;
             line = value.Stage != FitStage.Training ? board.Start(StageName(value.Stage), value.StepsPerEpoch, "images")
-                : method == DetectorMethod.Hetmm ? board.Start("templates", value.StepsPerEpoch, "image batches")
+                : !method.TrainsForEpochs ? board.Start("templates", value.StepsPerEpoch, "image batches")
                 : board.Start("training", (double)value.Epochs * value.StepsPerEpoch, "steps");
         }
 
         var rate = string.Create(CultureInfo.InvariantCulture, $"{value.ImagesPerSecond:F1} images/s  left {Clock.Format(value.Remaining)}");
-        if (value.Stage == FitStage.Training && method != DetectorMethod.Hetmm)
+        if (value.Stage == FitStage.Training && method.TrainsForEpochs)
         {
             var loss = value.Losses.Sum(l => l.Reconstruction);
             line!.Report(

@@ -1,6 +1,7 @@
 using Anomaly.ED.Data;
-using Anomaly.ED.Weights;
-using Anomaly.ED.Weights.Onnx;
+using Anomaly.ED.Formats.Onnx;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Pretrained;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Backbones;

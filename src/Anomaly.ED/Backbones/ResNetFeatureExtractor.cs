@@ -1,4 +1,5 @@
-using Anomaly.ED.Weights;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Pretrained;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
-using Anomaly.ED.Weights;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Pretrained;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Backbones;

@@ -54,6 +54,6 @@ public static class BtadDataset
             }
         }
 
-        return listing.Build($"BTAD/{category}/{splitName}", imageDir, ImageTransformOptions.EdShortSide());
+        return listing.Build($"BTAD/{category}/{splitName}", imageDir, ImageTransformOptions.EdShortSide(), category);
     }
 }

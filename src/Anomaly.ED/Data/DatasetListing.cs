@@ -107,7 +107,7 @@ internal sealed class DatasetListing
         items.Add(new DatasetItem(imagePath, AnomalyLabel.Defective, typeName, maskPath));
     }
 
-    public ImageDataset Build(string name, string searchedFolder, ImageTransformOptions referenceTransform)
+    public ImageDataset Build(string name, string searchedFolder, ImageTransformOptions referenceTransform, string? category = null)
     {
         if (items.Count == 0)
         {
@@ -116,7 +116,7 @@ internal sealed class DatasetListing
                 : $"Every image under the folder was skipped ({skipped.Count}); no images remain under");
         }
 
-        var dataset = new ImageDataset(name, items, referenceTransform, skipped);
+        var dataset = new ImageDataset(name, items, referenceTransform, skipped) { Category = category };
         Log.DatasetListed(logger, dataset.Count, dataset.DefectiveCount, skipped.Count, name);
         return dataset;
     }

@@ -37,6 +37,9 @@ public sealed class ImageDataset
     /// <summary>The items in loading order (the reference implementation's order for the benchmark readers).</summary>
     public IReadOnlyList<DatasetItem> Items { get; }
 
+    /// <summary>The benchmark category the images belong to (for example <c>"bottle"</c>), when a benchmark reader listed them; null otherwise.</summary>
+    public string? Category { get; init; }
+
     /// <summary>Files left out while listing (under <see cref="BadFilePolicy.Skip"/>).</summary>
     public IReadOnlyList<SkippedFile> SkippedFiles { get; }
 
@@ -111,7 +114,7 @@ public sealed class ImageDataset
         var training = Items.Where((_, i) => !heldOut.Contains(i));
         var validation = Items.Where((_, i) => heldOut.Contains(i));
         return new TrainValidationSplit(
-            new ImageDataset(Name + "/training", training, referenceTransform, SkippedFiles),
-            new ImageDataset(Name + "/validation", validation, referenceTransform));
+            new ImageDataset(Name + "/training", training, referenceTransform, SkippedFiles) { Category = Category },
+            new ImageDataset(Name + "/validation", validation, referenceTransform) { Category = Category });
     }
 }

@@ -62,6 +62,6 @@ public static class Mvtec3dRgbDataset
             }
         }
 
-        return listing.Build($"MVTec 3D-AD/{category}/{splitName}", imageDir, ImageTransformOptions.EdShortSide());
+        return listing.Build($"MVTec 3D-AD/{category}/{splitName}", imageDir, ImageTransformOptions.EdShortSide(), category);
     }
 }

@@ -59,6 +59,6 @@ public static class MvtecAdDataset
             }
         }
 
-        return listing.Build($"MVTec AD/{category}/{splitName}", imageDir, ImageTransformOptions.EdSquare());
+        return listing.Build($"MVTec AD/{category}/{splitName}", imageDir, ImageTransformOptions.EdSquare(), category);
     }
 }

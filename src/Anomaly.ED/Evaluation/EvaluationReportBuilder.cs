@@ -1,3 +1,4 @@
+using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>One test image's detector output and ground truth, the input of <see cref="EvaluationReportBuilder"/>.</summary>

@@ -1,15 +1,16 @@
-using Anomaly.ED;
 using Anomaly.ED.Hosting;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
-/// Registers one <see cref="EdDetector"/> singleton in a service collection: built from validated <see cref="EdOptions"/>
+/// Registers one <see cref="EdDetector"/> singleton in a service collection: built from validated <see cref="DetectorOptions"/>
 /// (then fitted by the application) or loaded from a saved model file. Options are validated when the host starts and
 /// every problem is reported at once; repeated calls are harmless.
 /// </summary>
@@ -17,12 +18,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <code>
 /// builder.Services.AddAnomalyDetection(builder.Configuration.GetSection("AnomalyDetection"));
 /// // or, for a model trained earlier:
-/// builder.Services.AddAnomalyDetectionFromModel("models/bottle.edmodel", o => o.Device = "cuda");
+/// builder.Services.AddAnomalyDetectionFromModel("models/bottle.edmodel", o => o.Runtime.Device = "cuda");
 /// </code>
 /// </example>
 public static class AnomalyDetectionServiceCollectionExtensions
 {
-    /// <summary>Registers an unfitted <see cref="EdDetector"/> built from the <see cref="EdOptions"/> configured elsewhere (for example with <c>services.Configure&lt;EdOptions&gt;</c>).</summary>
+    /// <summary>Registers an unfitted <see cref="EdDetector"/> built from the <see cref="DetectorOptions"/> configured elsewhere (for example with <c>services.Configure&lt;DetectorOptions&gt;</c>).</summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The same service collection.</returns>
     /// <exception cref="InvalidOperationException">A detector loaded from a model file is already registered.</exception>
@@ -33,12 +34,12 @@ public static class AnomalyDetectionServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers an unfitted <see cref="EdDetector"/> built from <see cref="EdOptions"/> changed by <paramref name="configure"/>.</summary>
+    /// <summary>Registers an unfitted <see cref="EdDetector"/> built from <see cref="DetectorOptions"/> changed by <paramref name="configure"/>.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Changes the options; runs once, when the detector's options are first needed.</param>
     /// <returns>The same service collection.</returns>
     /// <exception cref="InvalidOperationException">A detector loaded from a model file is already registered.</exception>
-    public static IServiceCollection AddAnomalyDetection(this IServiceCollection services, Action<EdOptions> configure)
+    public static IServiceCollection AddAnomalyDetection(this IServiceCollection services, Action<DetectorOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
@@ -47,9 +48,9 @@ public static class AnomalyDetectionServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers an unfitted <see cref="EdDetector"/> built from <see cref="EdOptions"/> bound to <paramref name="section"/>:
-    /// property names as keys, enums as their names, lists as arrays (a list given in the section replaces the default
-    /// instead of being appended to it). A key that names no option is an error, so that a misspelt setting is not ignored.
+    /// Registers an unfitted <see cref="EdDetector"/> built from <see cref="DetectorOptions"/> bound to <paramref name="section"/>:
+    /// property names as keys, enums as their names, lists as arrays. A key that names no option is an error, so that a
+    /// misspelt setting is not ignored.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="section">The configuration section, for example <c>configuration.GetSection("AnomalyDetection")</c>.</param>
@@ -59,22 +60,20 @@ public static class AnomalyDetectionServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        AddBuiltDetector(services)
-            .Bind(section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .Configure(options => ReplaceBoundLists(section, options));
+        AddBuiltDetector(services).Bind(section, binder => binder.ErrorOnUnknownConfiguration = true);
         return services;
     }
 
     /// <summary>
     /// Registers a fitted <see cref="EdDetector"/> loaded from <paramref name="modelPath"/> when it is first resolved.
-    /// At start the file must exist (and the other <see cref="EdModelOptions"/> be valid).
+    /// At start the file must exist (and the other <see cref="DetectorModelOptions"/> be valid).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="modelPath">The model file written by <see cref="EdDetector.Save"/>.</param>
     /// <param name="configure">Changes the other load settings (device, backbone weights); null for the defaults.</param>
     /// <returns>The same service collection.</returns>
     /// <exception cref="InvalidOperationException">A detector built from options is already registered.</exception>
-    public static IServiceCollection AddAnomalyDetectionFromModel(this IServiceCollection services, string modelPath, Action<EdModelOptions>? configure = null)
+    public static IServiceCollection AddAnomalyDetectionFromModel(this IServiceCollection services, string modelPath, Action<DetectorModelOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
@@ -88,7 +87,7 @@ public static class AnomalyDetectionServiceCollectionExtensions
 
     /// <summary>
     /// Registers a fitted <see cref="EdDetector"/> loaded, when it is first resolved, from the model file named by the
-    /// <c>ModelPath</c> key of <paramref name="section"/> (the other keys are the properties of <see cref="EdModelOptions"/>).
+    /// <c>ModelPath</c> key of <paramref name="section"/> (the other keys are the properties of <see cref="DetectorModelOptions"/>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="section">The configuration section, for example <c>configuration.GetSection("AnomalyDetection")</c>.</param>
@@ -102,20 +101,20 @@ public static class AnomalyDetectionServiceCollectionExtensions
         return services;
     }
 
-    private static OptionsBuilder<EdOptions> AddBuiltDetector(IServiceCollection services)
+    private static OptionsBuilder<DetectorOptions> AddBuiltDetector(IServiceCollection services)
     {
         ThrowIfOtherDetector(services, LoadDetector, nameof(AddAnomalyDetection), nameof(AddAnomalyDetectionFromModel));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdOptions>, EdOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DetectorOptions>, DetectorOptionsValidator>());
         services.TryAddSingleton(BuildDetector);
-        return services.AddOptionsWithValidateOnStart<EdOptions>();
+        return services.AddOptionsWithValidateOnStart<DetectorOptions>();
     }
 
-    private static OptionsBuilder<EdModelOptions> AddLoadedDetector(IServiceCollection services)
+    private static OptionsBuilder<DetectorModelOptions> AddLoadedDetector(IServiceCollection services)
     {
         ThrowIfOtherDetector(services, BuildDetector, nameof(AddAnomalyDetectionFromModel), nameof(AddAnomalyDetection));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdModelOptions>, EdModelOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DetectorModelOptions>, DetectorModelOptionsValidator>());
         services.TryAddSingleton(LoadDetector);
-        return services.AddOptionsWithValidateOnStart<EdModelOptions>();
+        return services.AddOptionsWithValidateOnStart<DetectorModelOptions>();
     }
 
     // TryAdd would silently keep the first of two different detectors; mixing the two sources is a mistake worth naming.
@@ -126,38 +125,23 @@ public static class AnomalyDetectionServiceCollectionExtensions
             if (descriptor.ServiceType == typeof(EdDetector) && !descriptor.IsKeyedService && descriptor.ImplementationFactory?.Method == otherFactory.Method)
             {
                 throw new InvalidOperationException(
-                    $"{method} was called after {otherMethod}: a service collection holds one EdDetector, either built from EdOptions or loaded from a model file; register only one of them.");
+                    $"{method} was called after {otherMethod}: a service collection holds one EdDetector, either built from DetectorOptions or loaded from a model file; register only one of them.");
             }
         }
     }
 
     private static EdDetector BuildDetector(IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<EdOptions>>().Value;
+        var options = services.GetRequiredService<IOptions<DetectorOptions>>().Value;
         return new EdDetectorBuilder(options).WithLoggerFactory(LoggerFactoryOf(services)).Build();
     }
 
     private static EdDetector LoadDetector(IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<EdModelOptions>>().Value;
-        return EdDetector.Load(options.ModelPath!, options.ToLoadOptions(LoggerFactoryOf(services)));
+        var options = services.GetRequiredService<IOptions<DetectorModelOptions>>().Value;
+        options.LoggerFactory = LoggerFactoryOf(services);
+        return EdDetector.LoadNamed(options.ModelPath!, options, "DetectorModelOptions.");
     }
 
     private static ILoggerFactory LoggerFactoryOf(IServiceProvider services) => services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-
-    // The binder appends configured items to a list that already holds defaults; a list in configuration means that list.
-    private static void ReplaceBoundLists(IConfigurationSection section, EdOptions options)
-    {
-        var levels = section.GetSection($"{nameof(EdOptions.Backbone)}:{nameof(BackboneOptions.Levels)}");
-        if (levels.Exists())
-        {
-            options.Backbone.Levels = levels.Get<List<string>>() ?? [];
-        }
-
-        var dimensions = section.GetSection($"{nameof(EdOptions.Network)}:{nameof(EdNetworkOptions.ModelDimensions)}");
-        if (dimensions.Exists())
-        {
-            options.Network.ModelDimensions = dimensions.Get<List<int>>() ?? [];
-        }
-    }
 }

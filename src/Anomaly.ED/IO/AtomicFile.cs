@@ -3,9 +3,12 @@ using System.Text;
 namespace Anomaly.ED.IO;
 
 /// <summary>Writes files through a temporary file in the same folder and a final move, so readers never see a partial file and a failed write leaves the old one.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="content"/> as UTF-8 without a byte-order mark, replacing any existing file.</summary>
+    /// <summary>Writes <paramref name="content"/> as UTF-8 without a byte-order mark, replacing any existing file; <paramref name="what"/> names the content in error messages.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="content">The complete text.</param>
+    /// <param name="what">What the file holds, e.g. "report".</param>
     /// <exception cref="IOException">The file cannot be written; the message names <paramref name="path"/>.</exception>
     public static void WriteAllText(string path, string content, string what) =>
         WriteAllBytes(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content), what);

@@ -1,9 +1,10 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.ModelFiles;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ namespace Anomaly.ED.Methods;
 /// <remarks>Not thread-safe for writes: the facade serialises fitting and loading against scoring.</remarks>
 internal abstract class DetectorModel : IDisposable
 {
-    protected DetectorModel(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ImageTransformOptions transform)
+    protected DetectorModel(DetectorOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ImageTransformOptions transform)
     {
         Options = options;
         Extractor = extractor;
@@ -27,7 +28,7 @@ internal abstract class DetectorModel : IDisposable
     }
 
     /// <summary>The options the model was built with (the facade hands out copies).</summary>
-    public EdOptions Options { get; }
+    public DetectorOptions Options { get; }
 
     public IFeatureExtractor Extractor { get; }
 
@@ -146,7 +147,7 @@ internal abstract class DetectorModel : IDisposable
     }
 
     /// <summary>Learns from normal images (already checked to be non-empty and defect-free) and marks the model fitted.</summary>
-    public abstract TrainingResult Fit(ImageDataset trainingSet, EdFitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken);
+    public abstract TrainingResult Fit(ImageDataset trainingSet, FitOptions fitOptions, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken);
 
     /// <summary>Adds normal images to a fitted (or unfitted) model without refitting; only methods that keep their normal
     /// images as such (HETMM's templates) support it.</summary>
@@ -168,7 +169,7 @@ internal abstract class DetectorModel : IDisposable
             ? Extractor.NamedWeights().ToDictionary(kv => kv.Key, kv => Runtime.TensorCopies.DetachedCpuCopy(kv.Value))
             : null;
         // A checkpoint holds a fit in progress, which has no summary yet.
-        return new ModelFileContent(Options, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training, training is null ? TrainingData : null);
+        return new ModelFileContent(Options.Method.ToString(), ModelOptionsCodec.Write(Options), ModelFile.FormatVersion, Calibration, Backbone with { Embedded = embedBackbone }, SaveState(), backboneState, training, training is null ? TrainingData : null);
     }
 
     /// <summary>A map at the model input size carried back to an original image size.</summary>

@@ -1,27 +1,19 @@
-using Anomaly.ED.Backbones;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED.Methods.Hetmm;
 
 namespace Anomaly.ED.Methods;
 
-/// <summary>The one place where a <see cref="DetectorMethod"/> is mapped to the model that implements it, for building and for loading alike.</summary>
+/// <summary>The one place where methods are registered: one descriptor per <see cref="DetectorMethod"/>.</summary>
 internal static class MethodRegistry
 {
-    /// <summary>The backbone activation a method reads.</summary>
-    public static FeatureActivation Activation(DetectorMethod method) => method switch
-    {
-        DetectorMethod.Ed or DetectorMethod.Fod => FeatureActivation.PostRelu,
-        DetectorMethod.Hetmm => FeatureActivation.PreRelu,
-        _ => throw Unknown(method),
-    };
+    public static IReadOnlyList<MethodDescriptor> All { get; } =
+    [
+        new EdMethodDescriptor(DetectorMethod.Ed),
+        new EdMethodDescriptor(DetectorMethod.Fod),
+        new HetmmMethodDescriptor(),
+    ];
 
-    /// <summary>Creates the (unfitted) model of <paramref name="options"/>' method over a ready backbone, which it then owns.</summary>
-    public static DetectorModel Create(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone) => options.Method switch
-    {
-        DetectorMethod.Ed or DetectorMethod.Fod => new EdModel(options, extractor, backbone),
-        DetectorMethod.Hetmm => new HetmmModel(options, extractor, backbone),
-        _ => throw Unknown(options.Method),
-    };
-
-    private static ArgumentOutOfRangeException Unknown(DetectorMethod method) =>
-        new(nameof(method), method, $"Method {method} has no model; see docs/architecture.md, 'Adding a method'.");
+    public static MethodDescriptor Get(DetectorMethod method) =>
+        All.FirstOrDefault(d => d.Method == method)
+        ?? throw new ArgumentOutOfRangeException(nameof(method), method, $"Method {method} is not registered; see docs/architecture.md, 'Adding a method'.");
 }

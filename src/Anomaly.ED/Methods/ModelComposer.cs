@@ -1,5 +1,9 @@
 using Anomaly.ED.Backbones;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Formats;
+using Anomaly.ED.ModelFiles;
+using Anomaly.ED.Pretrained;
+using Anomaly.ED.Runtime;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods;
@@ -12,22 +16,30 @@ namespace Anomaly.ED.Methods;
 internal static class ModelComposer
 {
     /// <summary>Composes an unfitted model from validated options.</summary>
-    public static async Task<DetectorModel> BuildAsync(EdOptions options, CancellationToken cancellationToken)
+    /// <param name="options">Completed, validated options (<see cref="DetectorOptionsValidator.Completed"/>).</param>
+    /// <param name="cancellationToken">Cancels a download.</param>
+    public static async Task<DetectorModel> BuildAsync(DetectorOptions options, CancellationToken cancellationToken)
     {
+        options.Runtime = options.Runtime.Named("RuntimeOptions.Device (EdDetectorBuilder.UseDevice)");
         var extractor = await CreateExtractorAsync(options, cancellationToken).ConfigureAwait(false);
-        return Compose(options, extractor, new BackboneRecord(options.Backbone.Name, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null, "RuntimeOptions.Device (EdDetectorBuilder.UseDevice)");
+        return Compose(options, extractor, new BackboneRecord(options.Backbone.Name!, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null);
     }
 
     /// <summary>Composes a fitted model from a model file's content, run with the caller's deployment settings.</summary>
-    public static DetectorModel Load(ModelFileContent content, string path, EdLoadOptions load)
+    /// <param name="content">The file's content.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="load">The caller's settings.</param>
+    /// <param name="optionPrefix">How the caller's settings are named in messages (<c>"LoadOptions."</c>, or hosting's configuration keys).</param>
+    public static DetectorModel Load(ModelFileContent content, string path, LoadOptions load, string optionPrefix)
     {
-        if (load.IntraOpThreads < 0)
+        var runtime = load.Runtime ?? throw new ArgumentException($"{optionPrefix}Runtime must not be null.", nameof(load));
+        if (runtime.Failures(optionPrefix + "Runtime.").FirstOrDefault() is { } problem)
         {
-            throw new ArgumentOutOfRangeException(nameof(load), load.IntraOpThreads, "EdLoadOptions.IntraOpThreads must be null (physical cores), 0 (keep the process's setting) or positive.");
+            throw new ArgumentException(problem, nameof(load));
         }
 
-        var options = content.Options.Clone();
-        options.Runtime = new RuntimeOptions { Device = load.Device, AllowDownload = load.AllowDownload, WeightsCacheDirectory = load.WeightsCacheDirectory, IntraOpThreads = load.IntraOpThreads };
+        var options = ModelOptionsCodec.Read(content, path);
+        options.Runtime = runtime.Named(optionPrefix + "Runtime.Device");
         if (load.BackboneWeightsPath is not null)
         {
             options.Backbone.WeightsPath = load.BackboneWeightsPath;
@@ -54,7 +66,7 @@ internal static class ModelComposer
         {
             if (options.Backbone.WeightsPath is { } weightsPath && !File.Exists(weightsPath))
             {
-                throw new ModelFileException(path, $"the backbone weights are not embedded and '{weightsPath}' (recorded at training) does not exist; pass EdLoadOptions.BackboneWeightsPath.");
+                throw new ModelFileException(path, $"the backbone weights are not embedded and '{weightsPath}' (recorded at training) does not exist; pass LoadOptions.BackboneWeightsPath.");
             }
 
             try
@@ -67,10 +79,10 @@ internal static class ModelComposer
             }
         }
 
-        return Compose(options, extractor, content.Backbone, content, path, load.DeviceOptionName);
+        return Compose(options, extractor, content.Backbone, content, path);
     }
 
-    private static DetectorModel Compose(EdOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ModelFileContent? content, string? path, string deviceOption)
+    private static DetectorModel Compose(DetectorOptions options, IFeatureExtractor extractor, BackboneRecord backbone, ModelFileContent? content, string? path)
     {
         DetectorModel? model = null;
         try
@@ -85,8 +97,8 @@ internal static class ModelComposer
                 }
             }
 
-            extractor.to(DeviceName.ToDevice(options.Runtime.Device, deviceOption));
-            model = MethodRegistry.Create(options, extractor, backbone);
+            extractor.to(DeviceName.ToDevice(options.Runtime.Device, options.Runtime.DeviceOptionName));
+            model = MethodRegistry.Get(options.Method).Create(options, extractor, backbone);
             if (content is not null)
             {
                 model.LoadState(content.State, path!);
@@ -111,7 +123,7 @@ internal static class ModelComposer
         }
     }
 
-    private static async Task<IFeatureExtractor> CreateExtractorAsync(EdOptions options, CancellationToken cancellationToken)
+    private static async Task<IFeatureExtractor> CreateExtractorAsync(DetectorOptions options, CancellationToken cancellationToken)
     {
         var backbone = options.Backbone;
         if (backbone.WeightsPath is not null)
@@ -123,7 +135,7 @@ internal static class ModelComposer
         {
             var cache = new PretrainedWeightsCache(new PretrainedWeightsOptions { CacheDirectory = options.Runtime.WeightsCacheDirectory });
             return await ResNetFeatureExtractor.FromPretrainedAsync(
-                backbone.Name, backbone.Levels, backbone.PretrainedCheckpoint, options.Runtime.AllowDownload, cache, MethodRegistry.Activation(options.Method), cancellationToken: cancellationToken).ConfigureAwait(false);
+                backbone.Name!, backbone.Levels!, backbone.PretrainedCheckpoint, options.Runtime.AllowDownload, cache, MethodRegistry.Get(options.Method).Activation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         // Seeded so that an untrained backbone is the same on every build with the same options.
@@ -134,8 +146,8 @@ internal static class ModelComposer
         }
     }
 
-    private static ResNetFeatureExtractor NewExtractor(EdOptions options) =>
-        ResNetFeatureExtractor.Create(options.Backbone.Name, options.Backbone.Levels, MethodRegistry.Activation(options.Method));
+    private static ResNetFeatureExtractor NewExtractor(DetectorOptions options) =>
+        ResNetFeatureExtractor.Create(options.Backbone.Name!, options.Backbone.Levels!, MethodRegistry.Get(options.Method).Activation);
 
     private static bool Pretrained(BackboneOptions backbone) => backbone.WeightsPath is not null || backbone.PretrainedCheckpoint is not null;
 

@@ -1,3 +1,4 @@
+using Anomaly.ED.Methods.Ed.Training;
 namespace Anomaly.ED.Training;
 
 /// <summary>What a training run did and which weights the detector kept.</summary>

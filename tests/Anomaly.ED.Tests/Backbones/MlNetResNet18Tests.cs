@@ -1,10 +1,11 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
-using Anomaly.ED.Weights;
-using Anomaly.ED.Weights.Onnx;
+using Anomaly.ED.Formats.Onnx;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Pretrained;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;

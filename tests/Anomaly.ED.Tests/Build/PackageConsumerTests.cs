@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Anomaly.ED.Build;
+using Anomaly.ED.Data;
 using Anomaly.ED.Tests.Data;
 using Xunit.Abstractions;
 

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Anomaly.ED.Data;
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.TestSupport;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Weights;
+using Anomaly.ED.ModelFiles;
 
 namespace Anomaly.ED.Tests.Detector;
 

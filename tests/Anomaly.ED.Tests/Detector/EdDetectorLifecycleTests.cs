@@ -1,8 +1,10 @@
 using System.Text;
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Formats;
+using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Training;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -74,7 +76,7 @@ public sealed class EdDetectorLifecycleTests
         load.Should().Throw<ModelFileException>().WithMessage("*not an Anomaly.ED model*");
 
         var newer = fixture.NewTempPath("newer.edmodel");
-        File.WriteAllBytes(newer, RewriteMetadata(bytes, "\"format_version\":\"2\"", "\"format_version\":\"9\""));
+        File.WriteAllBytes(newer, RewriteMetadata(bytes, "\"format_version\":\"3\"", "\"format_version\":\"9\""));
         load = () => EdDetector.Load(newer);
         load.Should().Throw<ModelFileException>().WithMessage("*format version 9*newer*");
     }
@@ -94,12 +96,12 @@ public sealed class EdDetectorLifecycleTests
             detector.Save(modelPath);
         }
 
-        using (var loaded = EdDetector.Load(modelPath, new EdLoadOptions { BackboneWeightsPath = weightsPath }))
+        using (var loaded = EdDetector.Load(modelPath, new LoadOptions { BackboneWeightsPath = weightsPath }))
         {
             loaded.IsFitted.Should().BeTrue();
         }
 
-        var wrong = () => EdDetector.Load(modelPath, new EdLoadOptions { BackboneWeightsPath = otherWeightsPath });
+        var wrong = () => EdDetector.Load(modelPath, new LoadOptions { BackboneWeightsPath = otherWeightsPath });
         wrong.Should().Throw<ModelFileException>().WithMessage("*backbone weights given*differ*");
     }
 
@@ -203,13 +205,13 @@ public sealed class EdDetectorLifecycleTests
                     cts.Cancel();
                 }
             });
-            var fit = () => interrupted.Fit(fixture.Training, new EdFitOptions { CheckpointPath = checkpoint }, progress, cts.Token);
+            var fit = () => interrupted.Fit(fixture.Training, new FitOptions { CheckpointPath = checkpoint }, progress, cts.Token);
             fit.Should().Throw<OperationCanceledException>();
         }
 
         File.Exists(checkpoint).Should().BeTrue();
         using var resumed = TinyDetectorFixture.NewBuilder(epochs: 3).Build();
-        resumed.Fit(fixture.Training, new EdFitOptions { CheckpointPath = checkpoint });
+        resumed.Fit(fixture.Training, new FitOptions { CheckpointPath = checkpoint });
 
         using var uninterrupted = TinyDetectorFixture.NewBuilder(epochs: 3).Build();
         uninterrupted.Fit(fixture.Training);
@@ -228,7 +230,7 @@ public sealed class EdDetectorLifecycleTests
     public void ValidationSelectsTheBestEpochAndCalibrates()
     {
         using var detector = TinyDetectorFixture.NewBuilder(epochs: 3).Build();
-        var result = detector.Fit(fixture.Training, new EdFitOptions
+        var result = detector.Fit(fixture.Training, new FitOptions
         {
             ValidationFraction = 0.25,
             Selection = WeightSelection.Best,

@@ -1,6 +1,7 @@
+using Anomaly.ED.Tests.TestSupport;
 using System.Globalization;
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Weights;
+using Anomaly.ED.ModelFiles;
 
 namespace Anomaly.ED.Tests.Detector;
 
@@ -21,8 +22,8 @@ public sealed class LegacyModelFileTests
         var options = detector.Options;
         (options.Backbone.Name, options.Backbone.ImageHeight, options.Backbone.AllowUntrained, options.Seed).Should().Be(("resnet18", 32, true, 7));
         options.Backbone.Levels.Should().Equal(["layer1"]);
-        options.Network.ModelDimensions.Should().Equal([16]);
-        (options.Network.Heads, options.Network.Layers, options.Training.Epochs, options.Training.BatchSize).Should().Be((2, 1, 1, 2));
+        options.EdSettings().Network.ModelDimensions.Should().Equal([16]);
+        (options.EdSettings().Network.Heads, options.EdSettings().Network.Layers, options.EdSettings().Training.Epochs, options.EdSettings().Training.BatchSize).Should().Be((2, 1, 1, 2));
         options.Runtime.Device.Should().Be("cpu", "runtime settings are not taken from the file");
 
         var expected = File.ReadAllLines(Path.Combine(Folder, $"v1-{name}.expected.txt")).Select(l => float.Parse(l, CultureInfo.InvariantCulture)).ToArray();

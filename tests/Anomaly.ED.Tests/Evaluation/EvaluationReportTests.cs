@@ -1,4 +1,5 @@
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Scoring;
 
 namespace Anomaly.ED.Tests.Evaluation;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Scoring;
 
 namespace Anomaly.ED.Tests.Evaluation;
 

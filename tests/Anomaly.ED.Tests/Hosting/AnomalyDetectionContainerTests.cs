@@ -1,5 +1,6 @@
+using Anomaly.ED.Tests.TestSupport;
+using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Tests.Detector;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -26,11 +27,11 @@ public sealed class AnomalyDetectionContainerTests
             ["AnomalyDetection:Backbone:ImageWidth"] = "64",
             ["AnomalyDetection:Backbone:Levels:0"] = "layer2",
             ["AnomalyDetection:Backbone:Levels:1"] = "layer3",
-            ["AnomalyDetection:Network:ModelDimensions:0"] = "32",
-            ["AnomalyDetection:Network:ModelDimensions:1"] = "32",
-            ["AnomalyDetection:Network:Heads"] = "4",
-            ["AnomalyDetection:Network:Layers"] = "1",
-            ["AnomalyDetection:Training:Epochs"] = "1",
+            ["AnomalyDetection:Ed:Network:ModelDimensions:0"] = "32",
+            ["AnomalyDetection:Ed:Network:ModelDimensions:1"] = "32",
+            ["AnomalyDetection:Ed:Network:Heads"] = "4",
+            ["AnomalyDetection:Ed:Network:Layers"] = "1",
+            ["AnomalyDetection:Ed:Training:Epochs"] = "1",
             ["AnomalyDetection:Method"] = "Fod",
         }).Build().GetSection("AnomalyDetection");
         var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
@@ -47,7 +48,7 @@ public sealed class AnomalyDetectionContainerTests
 
             detector.IsFitted.Should().BeFalse("a detector built from options is fitted by the application");
             var options = detector.Options;
-            (options.Backbone.Name, options.Backbone.ImageHeight, options.Method, options.Training.Epochs).Should().Be(("resnet18", 64, DetectorMethod.Fod, 1));
+            (options.Backbone.Name, options.Backbone.ImageHeight, options.Method, options.EdSettings().Training.Epochs).Should().Be(("resnet18", 64, DetectorMethod.Fod, 1));
             options.Backbone.Levels.Should().Equal(["layer2", "layer3"]);
             detector.Stages.Select(s => s.Name).Should().Equal(["layer2", "layer3"]);
         }
@@ -85,7 +86,7 @@ public sealed class AnomalyDetectionContainerTests
         var logs = new CollectingLoggerProvider();
         var provider = new ServiceCollection()
             .AddLogging(b => b.AddProvider(logs))
-            .AddAnomalyDetectionFromModel(path, o => o.Device = "cpu")
+            .AddAnomalyDetectionFromModel(path, o => o.Runtime.Device = "cpu")
             .AddAnomalyDetectionFromModel(path)
             .BuildServiceProvider();
         EdDetector loaded;
@@ -127,13 +128,13 @@ public sealed class AnomalyDetectionContainerTests
     }
 
     /// <summary>The configuration of <see cref="TinyDetectorFixture.NewBuilder"/> with one epoch.</summary>
-    private static void ConfigureTiny(EdOptions o)
+    private static void ConfigureTiny(DetectorOptions o)
     {
         o.Backbone.Name = "resnet18";
         o.Backbone.AllowUntrained = true;
         (o.Backbone.ImageHeight, o.Backbone.ImageWidth) = (64, 64);
-        (o.Backbone.Levels, o.Network.ModelDimensions) = (["layer2", "layer3"], [32, 32]);
-        (o.Network.Heads, o.Network.Layers) = (4, 1);
-        (o.Training.Epochs, o.Training.BatchSize, o.Training.LearningRate, o.Seed) = (1, 4, 1e-3, 5);
+        (o.Backbone.Levels, o.EdSettings().Network.ModelDimensions) = (["layer2", "layer3"], [32, 32]);
+        (o.EdSettings().Network.Heads, o.EdSettings().Network.Layers) = (4, 1);
+        (o.EdSettings().Training.Epochs, o.EdSettings().Training.BatchSize, o.EdSettings().Training.LearningRate, o.Seed) = (1, 4, 1e-3, 5);
     }
 }

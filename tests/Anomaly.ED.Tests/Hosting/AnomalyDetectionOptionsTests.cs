@@ -1,4 +1,7 @@
+using Anomaly.ED.Tests.TestSupport;
 using Anomaly.ED.Hosting;
+using Anomaly.ED.Methods.Ed.Training;
+using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Tests.Data;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Configuration;
@@ -18,45 +21,45 @@ public sealed class AnomalyDetectionOptionsTests
             ["AnomalyDetection:Backbone:Name"] = "resnet18",
             ["AnomalyDetection:Backbone:AllowUntrained"] = "true",
             ["AnomalyDetection:Backbone:Levels:0"] = "layer1",
-            ["AnomalyDetection:Network:ModelDimensions:0"] = "64",
+            ["AnomalyDetection:Ed:Network:ModelDimensions:0"] = "64",
             ["AnomalyDetection:Method"] = "Fod",
-            ["AnomalyDetection:Network:Score"] = "Reconstruction",
-            ["AnomalyDetection:Training:StepMode"] = "Joint",
-            ["AnomalyDetection:Network:Dropout"] = "0.25",
+            ["AnomalyDetection:Ed:Network:Score"] = "Reconstruction",
+            ["AnomalyDetection:Ed:Training:StepMode"] = "Joint",
+            ["AnomalyDetection:Ed:Network:Dropout"] = "0.25",
             ["AnomalyDetection:Backbone:ImageHeight"] = "96",
             ["AnomalyDetection:Runtime:Device"] = "cuda:1",
         });
         using var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
 
-        var options = provider.GetRequiredService<IOptions<EdOptions>>().Value;
+        var options = provider.GetRequiredService<IOptions<DetectorOptions>>().Value;
 
         options.Backbone.Name.Should().Be("resnet18");
         options.Backbone.AllowUntrained.Should().BeTrue();
         options.Backbone.Levels.Should().Equal(["layer1"], "a configured list replaces the default instead of being appended to it");
-        options.Network.ModelDimensions.Should().Equal([64]);
+        options.EdSettings().Network.ModelDimensions.Should().Equal([64]);
         options.Method.Should().Be(DetectorMethod.Fod);
-        options.Network.Score.Should().Be(AnomalyScoreKind.Reconstruction);
-        options.Training.StepMode.Should().Be(EdStepMode.Joint);
-        options.Network.Dropout.Should().Be(0.25);
+        options.EdSettings().Network.Score.Should().Be(AnomalyScoreKind.Reconstruction);
+        options.EdSettings().Training.StepMode.Should().Be(EdStepMode.Joint);
+        options.EdSettings().Network.Dropout.Should().Be(0.25);
         options.Backbone.ImageHeight.Should().Be(96);
-        options.Backbone.ImageWidth.Should().Be(EdDefaults.ImageSize, "keys absent from the section keep their defaults");
+        options.Backbone.ImageWidth.Should().Be(new BackboneOptions().ImageWidth, "keys absent from the section keep their defaults");
         options.Runtime.Device.Should().Be("cuda:1");
     }
 
     [Fact]
     public void ListsAbsentFromTheSectionKeepEarlierConfiguration()
     {
-        var section = Section(new() { ["AnomalyDetection:Training:Epochs"] = "7" });
+        var section = Section(new() { ["AnomalyDetection:Ed:Training:Epochs"] = "7" });
         using var provider = new ServiceCollection()
-            .AddAnomalyDetection(o => (o.Backbone.Levels, o.Network.ModelDimensions, o.Backbone.AllowUntrained) = (["layer3"], [64], true))
+            .AddAnomalyDetection(o => (o.Backbone.Levels, o.EdSettings().Network.ModelDimensions, o.Backbone.AllowUntrained) = (["layer3"], [64], true))
             .AddAnomalyDetection(section)
             .BuildServiceProvider();
 
-        var options = provider.GetRequiredService<IOptions<EdOptions>>().Value;
+        var options = provider.GetRequiredService<IOptions<DetectorOptions>>().Value;
 
         options.Backbone.Levels.Should().Equal(["layer3"]);
-        options.Network.ModelDimensions.Should().Equal([64]);
-        options.Training.Epochs.Should().Be(7);
+        options.EdSettings().Network.ModelDimensions.Should().Equal([64]);
+        options.EdSettings().Training.Epochs.Should().Be(7);
     }
 
     [Fact]
@@ -73,12 +76,12 @@ public sealed class AnomalyDetectionOptionsTests
     [Fact]
     public void AValueOfTheWrongTypeIsAnErrorNamingTheKey()
     {
-        var section = Section(new() { ["AnomalyDetection:Training:Epochs"] = "many", ["AnomalyDetection:Backbone:AllowUntrained"] = "true" });
+        var section = Section(new() { ["AnomalyDetection:Ed:Training:Epochs"] = "many", ["AnomalyDetection:Backbone:AllowUntrained"] = "true" });
         using var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
 
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();
 
-        start.Should().Throw<InvalidOperationException>().WithMessage("*AnomalyDetection:Training:Epochs*");
+        start.Should().Throw<InvalidOperationException>().WithMessage("*AnomalyDetection:Ed:Training:Epochs*");
     }
 
     [Fact]
@@ -88,8 +91,8 @@ public sealed class AnomalyDetectionOptionsTests
             .AddAnomalyDetection(o =>
             {
                 o.Backbone.Name = "resnet7";
-                o.Network.Heads = 0;
-                o.Training.Epochs = -1;
+                o.EdSettings().Network.Heads = 0;
+                o.EdSettings().Training.Epochs = -1;
                 o.Runtime.Device = "tpu";
             })
             .BuildServiceProvider();
@@ -102,29 +105,29 @@ public sealed class AnomalyDetectionOptionsTests
         failures.Should().Contain(f => f.Contains("Training.Epochs = -1", StringComparison.Ordinal));
         failures.Should().Contain(f => f.Contains("Runtime.Device 'tpu'", StringComparison.Ordinal));
         failures.Should().Contain(f => f.Contains("Backbone.AllowUntrained", StringComparison.Ordinal), "no backbone weights are configured either");
-        var resolve = () => provider.GetRequiredService<IOptions<EdOptions>>().Value;
+        var resolve = () => provider.GetRequiredService<IOptions<DetectorOptions>>().Value;
         resolve.Should().Throw<OptionsValidationException>("resolving the options outside a host validates them too");
     }
 
     [Fact]
     public void RepeatedRegistrationIsHarmless()
     {
-        var section = Section(new() { ["AnomalyDetection:Network:Heads"] = "0" });
+        var section = Section(new() { ["AnomalyDetection:Ed:Network:Heads"] = "0" });
         var services = new ServiceCollection();
-        services.AddAnomalyDetection().AddAnomalyDetection(o => o.Training.Epochs = 3).AddAnomalyDetection(section).AddAnomalyDetection(o => o.Seed = 9);
+        services.AddAnomalyDetection().AddAnomalyDetection(o => o.EdSettings().Training.Epochs = 3).AddAnomalyDetection(section).AddAnomalyDetection(o => o.Seed = 9);
 
         services.Count(d => d.ServiceType == typeof(EdDetector)).Should().Be(1);
-        services.Count(d => d.ServiceType == typeof(IValidateOptions<EdOptions>)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<DetectorOptions>)).Should().Be(1);
         using var provider = services.BuildServiceProvider();
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();
         var failures = start.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
         failures.Should().OnlyHaveUniqueItems().And.HaveCount(2, "Heads = 0 and no backbone weights, each reported once");
 
-        services.AddAnomalyDetection(o => (o.Network.Heads, o.Backbone.AllowUntrained) = (4, true));
+        services.AddAnomalyDetection(o => (o.EdSettings().Network.Heads, o.Backbone.AllowUntrained) = (4, true));
         using var fixedProvider = services.BuildServiceProvider();
         fixedProvider.GetRequiredService<IStartupValidator>().Validate();
-        var options = fixedProvider.GetRequiredService<IOptions<EdOptions>>().Value;
-        (options.Training.Epochs, options.Seed, options.Network.Heads).Should().Be((3, 9, 4), "every configuration step applies, in registration order");
+        var options = fixedProvider.GetRequiredService<IOptions<DetectorOptions>>().Value;
+        (options.EdSettings().Training.Epochs, options.Seed, options.EdSettings().Network.Heads).Should().Be((3, 9, 4), "every configuration step applies, in registration order");
     }
 
     [Fact]
@@ -133,7 +136,7 @@ public sealed class AnomalyDetectionOptionsTests
         var build = () => new ServiceCollection().AddAnomalyDetection().AddAnomalyDetectionFromModel("model.edmodel");
         build.Should().Throw<InvalidOperationException>().WithMessage("AddAnomalyDetectionFromModel was called after AddAnomalyDetection*register only one*");
 
-        var load = () => new ServiceCollection().AddAnomalyDetectionFromModel("model.edmodel").AddAnomalyDetection(o => o.Training.Epochs = 1);
+        var load = () => new ServiceCollection().AddAnomalyDetectionFromModel("model.edmodel").AddAnomalyDetection(o => o.EdSettings().Training.Epochs = 1);
         load.Should().Throw<InvalidOperationException>().WithMessage("AddAnomalyDetection was called after AddAnomalyDetectionFromModel*");
     }
 
@@ -143,7 +146,7 @@ public sealed class AnomalyDetectionOptionsTests
         using var folder = new TempDirectory();
         var missing = folder.Combine("missing.edmodel");
         using var provider = new ServiceCollection()
-            .AddAnomalyDetectionFromModel(missing, o => o.Device = "gpu")
+            .AddAnomalyDetectionFromModel(missing, o => o.Runtime.Device = "gpu")
             .BuildServiceProvider();
 
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();
@@ -151,7 +154,7 @@ public sealed class AnomalyDetectionOptionsTests
         var failures = start.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
         failures.Should().HaveCount(2);
         failures.Should().Contain($"ModelPath '{missing}' does not exist (looked for '{missing}').");
-        failures.Should().Contain("Device 'gpu' is not 'cpu', 'cuda' or 'cuda:N'.");
+        failures.Should().Contain("Runtime:Device 'gpu' is not 'cpu', 'cuda' or 'cuda:N'.");
     }
 
     [Fact]
@@ -162,8 +165,8 @@ public sealed class AnomalyDetectionOptionsTests
         var section = Section(new()
         {
             ["AnomalyDetection:ModelPath"] = model,
-            ["AnomalyDetection:Device"] = "cuda",
-            ["AnomalyDetection:AllowDownload"] = "true",
+            ["AnomalyDetection:Runtime:Device"] = "cuda",
+            ["AnomalyDetection:Runtime:AllowDownload"] = "true",
             ["AnomalyDetection:BackboneWeightsPath"] = folder.Combine("absent.safetensors"),
         });
         using var provider = new ServiceCollection().AddAnomalyDetectionFromModel(section).BuildServiceProvider();
@@ -172,22 +175,22 @@ public sealed class AnomalyDetectionOptionsTests
 
         start.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
             .Which.Should().StartWith($"BackboneWeightsPath '{folder.Combine("absent.safetensors")}' does not exist");
-        var options = provider.GetRequiredService<IOptionsMonitor<EdModelOptions>>();
+        var options = provider.GetRequiredService<IOptionsMonitor<DetectorModelOptions>>();
         var read = () => options.CurrentValue;
         read.Should().Throw<OptionsValidationException>();
 
-        var valid = Section(new() { ["AnomalyDetection:ModelPath"] = model, ["AnomalyDetection:Device"] = "cuda", ["AnomalyDetection:AllowDownload"] = "true" });
+        var valid = Section(new() { ["AnomalyDetection:ModelPath"] = model, ["AnomalyDetection:Runtime:Device"] = "cuda", ["AnomalyDetection:Runtime:AllowDownload"] = "true" });
         using var validProvider = new ServiceCollection().AddAnomalyDetectionFromModel(valid).BuildServiceProvider();
         validProvider.GetRequiredService<IStartupValidator>().Validate();
-        var bound = validProvider.GetRequiredService<IOptions<EdModelOptions>>().Value;
-        (bound.ModelPath, bound.Device, bound.AllowDownload, bound.BackboneWeightsPath).Should().Be((model, "cuda", true, (string?)null));
+        var bound = validProvider.GetRequiredService<IOptions<DetectorModelOptions>>().Value;
+        (bound.ModelPath, bound.Runtime.Device, bound.Runtime.AllowDownload, bound.BackboneWeightsPath).Should().Be((model, "cuda", true, (string?)null));
     }
 
     [Fact]
     public void AModelSectionWithoutAPathFailsAtStart()
     {
         using var provider = new ServiceCollection()
-            .AddAnomalyDetectionFromModel(Section(new() { ["AnomalyDetection:Device"] = "cpu" }))
+            .AddAnomalyDetectionFromModel(Section(new() { ["AnomalyDetection:Runtime:Device"] = "cpu" }))
             .BuildServiceProvider();
 
         var start = () => provider.GetRequiredService<IStartupValidator>().Validate();

@@ -1,5 +1,8 @@
-using System.Text;
+using Anomaly.ED.Tests.TestSupport;
 using System.Text.RegularExpressions;
+using System.Text;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED.Pretrained;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -16,12 +19,12 @@ public sealed partial class HostingDocumentationTests
         using var provider = new ServiceCollection().AddAnomalyDetection(section).BuildServiceProvider();
 
         provider.GetRequiredService<IStartupValidator>().Validate();
-        var options = provider.GetRequiredService<IOptions<EdOptions>>().Value;
+        var options = provider.GetRequiredService<IOptions<DetectorOptions>>().Value;
 
-        (options.Backbone.Name, options.Backbone.PretrainedCheckpoint, options.Method, options.Network.Score, options.Runtime.Device)
+        (options.Backbone.Name, options.Backbone.PretrainedCheckpoint, options.Method, options.EdSettings().Network.Score, options.Runtime.Device)
             .Should().Be(("wide_resnet50_2", "wide_resnet50_2.tv_in1k", DetectorMethod.Ed, AnomalyScoreKind.ReconstructionTimesInter, "cuda"));
         options.Backbone.Levels.Should().Equal(["layer2", "layer3"]);
-        options.Network.ModelDimensions.Should().Equal([256, 512]);
+        options.EdSettings().Network.ModelDimensions.Should().Equal([256, 512]);
     }
 
     [Fact]
@@ -32,8 +35,8 @@ public sealed partial class HostingDocumentationTests
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["AnomalyDetection:Backbone:Name"] = "resnet7",
-                ["AnomalyDetection:Network:Heads"] = "0",
-                ["AnomalyDetection:Training:Epochs"] = "-1",
+                ["AnomalyDetection:Ed:Network:Heads"] = "0",
+                ["AnomalyDetection:Ed:Training:Epochs"] = "-1",
             })
             .Build();
         using var provider = new ServiceCollection().AddAnomalyDetection(configuration.GetSection("AnomalyDetection")).BuildServiceProvider();

@@ -1,3 +1,4 @@
+using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Methods;
 using Anomaly.ED.Tests.Detector;
@@ -33,7 +34,7 @@ public sealed class DetectorModelEvaluationTests(TinyDetectorFixture fixture)
     {
         var handed = new List<(Anomaly.ED.Data.DatasetItem Item, AnomalyPrediction Prediction)>();
 
-        var report = fixture.Detector.Evaluate(fixture.Test, null, (item, prediction) => handed.Add((item, prediction)));
+        var report = fixture.Detector.Evaluate(fixture.Test, null, e => handed.Add((e.Item, e.Prediction)));
 
         handed.Select(h => h.Item).Should().Equal(fixture.Test.Items, "each image once, in dataset order");
         report.Overall.ImageAuroc.Should().Be(BinaryMetrics.Auroc(handed.Select(h => h.Prediction.Score).ToArray(), handed.Select(h => h.Item.IsDefective).ToArray()));

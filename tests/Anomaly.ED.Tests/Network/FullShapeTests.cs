@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Anomaly.ED.Network;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Tests.TestSupport;
 using Xunit.Abstractions;

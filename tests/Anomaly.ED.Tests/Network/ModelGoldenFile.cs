@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Anomaly.ED.Network;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Ed.Network;
 using Anomaly.ED.Tests.TestSupport;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

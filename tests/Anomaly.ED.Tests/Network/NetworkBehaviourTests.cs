@@ -1,9 +1,10 @@
-using Anomaly.ED.Network;
-using Anomaly.ED.References;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Methods.Ed.Scoring;
+using Anomaly.ED.Methods.Ed.Training;
 using Anomaly.ED.Scoring;
-using Anomaly.ED.Training;
-using Anomaly.ED.Weights;
 using Anomaly.ED.Tests.TestSupport;
+using Anomaly.ED.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
-using Anomaly.ED.Network;
-using Anomaly.ED.References;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Methods.Ed.Training;
 using Anomaly.ED.Tests.TestSupport;
 using Anomaly.ED.Training;
 using Xunit.Abstractions;

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Backbones;
+using Anomaly.ED.Formats;
+using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Tests.Data;
-using Anomaly.ED.Weights;
 using TorchSharp;
 
 namespace Anomaly.ED.Tests.Reliability;
@@ -32,18 +34,18 @@ public sealed class DeviceAndArchitectureTests
     [Fact]
     public void ACudaDeviceWhereThereIsNoneIsAClearErrorNamingTheLoadOption()
     {
-        var load = () => EdDetector.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"), new EdLoadOptions { Device = torch.cuda.is_available() ? "cuda:99" : "cuda" });
+        var load = () => EdDetector.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"), new LoadOptions { Runtime = new RuntimeOptions { Device = torch.cuda.is_available() ? "cuda:99" : "cuda" } });
 
-        load.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("EdLoadOptions.Device is 'cuda").And.Contain("set EdLoadOptions.Device to 'cpu'");
+        load.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("LoadOptions.Runtime.Device is 'cuda").And.Contain("set LoadOptions.Runtime.Device to 'cpu'");
     }
 
     [Fact]
     public void ThroughHostingTheErrorNamesTheHostingOption()
     {
-        var hosting = new Anomaly.ED.Hosting.EdModelOptions { Device = torch.cuda.is_available() ? "cuda:99" : "cuda" };
-        var load = () => EdDetector.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"), hosting.ToLoadOptions(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+        var hosting = new Anomaly.ED.Hosting.DetectorModelOptions { Runtime = new RuntimeOptions { Device = torch.cuda.is_available() ? "cuda:99" : "cuda" } };
+        var load = () => EdDetector.LoadNamed(Path.Combine(LegacyFolder, "v1-ed.edmodel"), hosting, "DetectorModelOptions.");
 
-        load.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("EdModelOptions.Device (AddAnomalyDetectionFromModel) is 'cuda").And.NotContain("EdLoadOptions");
+        load.Should().Throw<InvalidOperationException>().Which.Message.Should().Contain("DetectorModelOptions.Runtime.Device is 'cuda").And.NotContain("LoadOptions");
     }
 
     [Fact]
@@ -74,7 +76,7 @@ public sealed class DeviceAndArchitectureTests
             }
         }
 
-        using var loaded = EdDetector.Load(path, new EdLoadOptions { Device = "cpu" });
+        using var loaded = EdDetector.Load(path, new LoadOptions { Runtime = new RuntimeOptions { Device = "cpu" } });
         loaded.Device.type.Should().Be(DeviceType.CPU);
         loaded.Predict(probe).Score.Should().Be(expected);
     }
@@ -94,15 +96,15 @@ public sealed class DeviceAndArchitectureTests
         var model = Path.Combine(folder.Path, "not-embedded.edmodel");
         using (var scope = torch.NewDisposeScope())
         {
-            using var content = EdModelFile.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"));
-            var options = content.Options.Clone();
+            using var content = ModelFile.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"));
+            var options = ModelOptionsCodec.Read(content, "v1-ed.edmodel");
             (options.Backbone.WeightsPath, options.Backbone.AllowUntrained) = (resnet18, false);
-            EdModelFile.Save(model, content with { Options = options, BackboneState = null, Backbone = content.Backbone with { Embedded = false } });
+            ModelFile.Save(model, content with { Method = options.Method.ToString(), OptionsJson = ModelOptionsCodec.Write(options), OptionsVersion = ModelFile.FormatVersion, BackboneState = null, Backbone = content.Backbone with { Embedded = false } });
         }
 
         var build = () => new EdDetectorBuilder().WithBackbone("wide_resnet50_2", resnet18).WithImageSize(32)
             .WithLevels(["layer1"], [16]).WithNetwork(heads: 2, layers: 1).Build();
-        var load = () => EdDetector.Load(model, new EdLoadOptions { BackboneWeightsPath = wide });
+        var load = () => EdDetector.Load(model, new LoadOptions { BackboneWeightsPath = wide });
 
         build.Should().Throw<StateDictMismatchException>().Which.Message.Should().Contain("wide_resnet50_2").And.Contain("resnet18_layer1.pth").And.Contain("layer1.0.conv3.weight");
         var refused = load.Should().Throw<ModelFileException>().Which;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Anomaly.ED.Tests.Data;
 using Anomaly.ED.Tests.Detector;
-using Anomaly.ED.Weights;
 
 namespace Anomaly.ED.Tests.Reliability;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics;
 using System.Text;
+using Anomaly.ED.Formats;
 
 namespace Anomaly.ED.Tests.Reliability;
 

@@ -1,5 +1,7 @@
+using Anomaly.ED.Methods;
+using Anomaly.ED.Tests.TestSupport;
+using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Tests.Data;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -48,9 +50,9 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         var path = Path.Combine(folder.Path, "hostile.edmodel");
         using (var scope = NewDisposeScope())
         {
-            using var content = EdModelFile.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"));
+            using var content = ModelFile.Load(Path.Combine(LegacyFolder, "v1-ed.edmodel"));
             using var changed = Edits[edit](content);
-            EdModelFile.Save(path, changed);
+            ModelFile.Save(path, changed);
         }
 
         var load = () => EdDetector.Load(path);
@@ -62,12 +64,12 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
     {
         ["unknown backbone"] = c => WithOptions(c, o => o.Backbone.Name = "resnet9000"),
         ["stage that does not exist"] = c => WithOptions(c, o => o.Backbone.Levels = ["layer9"]),
-        ["levels and dimensions disagree"] = c => WithOptions(c, o => o.Network.ModelDimensions = [16, 32]),
-        ["zero heads"] = c => WithOptions(c, o => o.Network.Heads = 0),
+        ["levels and dimensions disagree"] = c => WithOptions(c, o => o.EdSettings().Network.ModelDimensions = [16, 32]),
+        ["zero heads"] = c => WithOptions(c, o => o.EdSettings().Network.Heads = 0),
         ["image far too large"] = c => WithOptions(c, o => (o.Backbone.ImageHeight, o.Backbone.ImageWidth) = (1_000_000, 1_000_000)),
         ["other level than the tensors"] = c => WithOptions(c, o => o.Backbone.Levels = ["layer2"]),
         ["other method than the tensors"] = c => WithOptions(c, o => o.Method = DetectorMethod.Fod),
-        ["other network size than the tensors"] = c => WithOptions(c, o => o.Network.ModelDimensions = [32]),
+        ["other network size than the tensors"] = c => WithOptions(c, o => o.EdSettings().Network.ModelDimensions = [32]),
         ["a tensor missing"] = c => WithState(c, s => s.Remove(s.Keys.First(k => k.EndsWith("reference_features", StringComparison.Ordinal)))),
         ["a tensor of another shape"] = c => WithState(c, s => s[s.Keys.First(k => k.EndsWith("reference_features", StringComparison.Ordinal))] = zeros(3, 3)),
         ["a tensor of another dtype"] = c => WithState(c, s => s[s.Keys.First(k => k.EndsWith("projection.weight", StringComparison.Ordinal))] = zeros(2, 2, ScalarType.Int64)),
@@ -94,11 +96,11 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static ModelFileContent WithOptions(ModelFileContent content, Action<EdOptions> change)
+    private static ModelFileContent WithOptions(ModelFileContent content, Action<DetectorOptions> change)
     {
-        var options = content.Options.Clone();
+        var options = ModelOptionsCodec.Read(content, "fuzzed.edmodel");
         change(options);
-        return content with { Options = options };
+        return content with { Method = options.Method.ToString(), OptionsJson = ModelOptionsCodec.Write(options), OptionsVersion = ModelFile.FormatVersion };
     }
 
     private static ModelFileContent WithState(ModelFileContent content, Action<Dictionary<string, Tensor>> change)

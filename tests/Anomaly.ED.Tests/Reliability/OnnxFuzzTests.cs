@@ -1,7 +1,7 @@
 using Anomaly.ED.Backbones;
+using Anomaly.ED.Formats.Onnx;
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.Data;
-using Anomaly.ED.Weights;
-using Anomaly.ED.Weights.Onnx;
 using Google.Protobuf;
 using Xunit.Abstractions;
 

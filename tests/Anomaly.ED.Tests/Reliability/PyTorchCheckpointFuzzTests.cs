@@ -1,6 +1,6 @@
 using Anomaly.ED.Backbones;
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.Data;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

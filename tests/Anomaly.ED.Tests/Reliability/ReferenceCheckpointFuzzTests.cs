@@ -1,5 +1,5 @@
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.Data;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.Reliability;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.Data;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Anomaly.ED.Data;
 using Anomaly.ED.Tests.Data;
-using Xunit.Abstractions;
 using TorchSharp;
+using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.Reliability;
 

@@ -1,6 +1,8 @@
+using Anomaly.ED.Data;
 using Anomaly.ED.Hosting;
 using Anomaly.ED.Runtime;
 using Anomaly.ED.Tests.Data;
+using Anomaly.ED.Visualization;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
@@ -62,13 +64,13 @@ public sealed class IntraOpThreadsTests : IDisposable
             detector.Save(path);
         }
 
-        using (EdDetector.Load(path, new EdLoadOptions { IntraOpThreads = 1 }))
+        using (EdDetector.Load(path, new LoadOptions { Runtime = new RuntimeOptions { IntraOpThreads = 1 } }))
         {
             torch.get_num_threads().Should().Be(1);
         }
 
-        var negative = () => EdDetector.Load(path, new EdLoadOptions { IntraOpThreads = -1 });
-        negative.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*EdLoadOptions.IntraOpThreads*");
+        var negative = () => EdDetector.Load(path, new LoadOptions { Runtime = new RuntimeOptions { IntraOpThreads = -1 } });
+        negative.Should().Throw<ArgumentException>().WithMessage("*LoadOptions.Runtime.IntraOpThreads = -1*");
     }
 
     [Fact]
@@ -77,7 +79,7 @@ public sealed class IntraOpThreadsTests : IDisposable
         var build = () => Tiny().UseIntraOpThreads(-2).Build();
         build.Should().Throw<OptionsValidationException>().WithMessage("*Runtime.IntraOpThreads = -2*");
 
-        var hosting = new EdModelOptionsValidator().Validate(null, new EdModelOptions { ModelPath = "missing.edmodel", IntraOpThreads = -1 });
+        var hosting = new DetectorModelOptionsValidator().Validate(null, new DetectorModelOptions { ModelPath = "missing.edmodel", Runtime = new RuntimeOptions { IntraOpThreads = -1 } });
         hosting.Failures.Should().Contain(f => f.Contains("IntraOpThreads = -1", StringComparison.Ordinal));
     }
 

@@ -1,8 +1,10 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Pretrained;
 using Anomaly.ED.Samples.QuickStart;
 using Anomaly.ED.Tests.Detector;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.Samples;
@@ -74,7 +76,7 @@ public sealed class QuickStartSampleTests : IDisposable
         var (code, stdout, stderr) = await RunWithEmptyWeightsCache(["--smoke", "--method", "hetmm", "--output", output]);
 
         code.Should().Be(0, stderr);
-        stdout.Should().Contain("HETMM: no training").And.Contain("stored 8 templates").And.Contain("method          HETMM, preset default");
+        stdout.Should().Contain("HETMM: no training").And.Contain("stored the features of 8 images").And.Contain("method          HETMM").And.Contain("matching        preset default");
         stdout.Should().MatchRegex(@"image AUROC [01]\.\d{3}, pixel AUROC [01]\.\d{3}, AUPRO [01]\.\d{3}");
         using var detector = EdDetector.Load(Path.Combine(output, "quickstart.edmodel"));
         detector.Method.Should().Be(DetectorMethod.Hetmm);

@@ -1,5 +1,7 @@
 using Anomaly.ED.Backbones;
-using Anomaly.ED.Network;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Methods.Ed.Scoring;
+using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;

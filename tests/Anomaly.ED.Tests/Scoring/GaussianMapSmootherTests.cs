@@ -1,3 +1,4 @@
+using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
 
 namespace Anomaly.ED.Tests.Scoring;

@@ -1,7 +1,8 @@
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Tests.TestSupport;
-using Anomaly.ED.Weights;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

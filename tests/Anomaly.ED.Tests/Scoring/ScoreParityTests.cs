@@ -1,3 +1,4 @@
+using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Tests.Network;
 using Anomaly.ED.Tests.TestSupport;

@@ -1,8 +1,11 @@
+using Anomaly.ED.Tests.TestSupport;
 using Anomaly.ED.Data;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Methods;
+using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Tests.Detector;
 using Anomaly.ED.Training;
-using Anomaly.ED.Weights;
 using Microsoft.Extensions.Options;
 using static TorchSharp.torch;
 
@@ -164,31 +167,32 @@ public sealed class HetmmDetectorTests
     }
 
     [Fact]
-    public void InvalidHetmmOptionsAreAllReportedAndEdOptionsAreNotChecked()
+    public void InvalidHetmmOptionsAreAllReportedAndEdSettingsAreRefusedUnchecked()
     {
         var build = () => NewBuilder("bolt")
             .Configure(o =>
             {
-                o.Hetmm.TemplateSheets = 0;
+                o.Hetmm!.TemplateSheets = 0;
                 o.Hetmm.MatchingMemoryMegabytes = 0;
-                o.Network.Heads = 0;
-                o.Training.Epochs = 0;
+                o.EdSettings().Network.Heads = 0;
+                o.EdSettings().Training.Epochs = 0;
             })
             .Build();
         var failures = build.Should().Throw<OptionsValidationException>().Which.Failures.ToArray();
         failures.Should().Contain(f => f.Contains("Hetmm.Preset 'bolt'") && f.Contains("bottle"));
         failures.Should().Contain(f => f.Contains("Hetmm.TemplateSheets = 0"));
         failures.Should().Contain(f => f.Contains("Hetmm.MatchingMemoryMegabytes = 0"));
-        failures.Should().NotContain(f => f.Contains("Network.") || f.Contains("Training."));
+        failures.Should().Contain(f => f.StartsWith("Ed holds ED settings but Method is Hetmm", StringComparison.Ordinal), "settings of another method are an error, not silently ignored");
+        failures.Should().NotContain(f => f.Contains("Network.Heads") || f.Contains("Training.Epochs"), "ED's own rules are not checked for HETMM");
 
-        build = () => NewBuilder().Configure(o => o.Hetmm.Parameters = "L1:5x3_a=0.3_l=1|L2:5x3_a=1.5_l=1;img_AUC:mp_k=5|pix_AUC:clean|PRO:clean").Build();
+        build = () => NewBuilder().Configure(o => o.Hetmm!.Parameters = "L1:5x3_a=0.3_l=1|L2:5x3_a=1.5_l=1;img_AUC:mp_k=5|pix_AUC:clean|PRO:clean").Build();
         failures = build.Should().Throw<OptionsValidationException>().Which.Failures.ToArray();
         failures.Should().ContainSingle(f => f.Contains("Hetmm.Parameters") && f.Contains("alpha must lie in [0, 1]"));
 
-        build = () => NewBuilder().Configure(o => o.Hetmm.Parameters = "L1:5x3_a=0.3_l=1|L2:5x3_a=0.5_l=1;img_AUC:clean|pix_AUC:blur_s=4_k=32|PRO:clean").Build();
+        build = () => NewBuilder().Configure(o => o.Hetmm!.Parameters = "L1:5x3_a=0.3_l=1|L2:5x3_a=0.5_l=1;img_AUC:clean|pix_AUC:blur_s=4_k=32|PRO:clean").Build();
         build.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.Contains("odd kernel size"));
 
-        build = () => NewBuilder().Configure(o => o.Hetmm.Parameters = "L1:5x3_a=0.3_l=1|L2:5x3_a=0.5_l=1;img_AUC:clean|pix_AUC:clean|PRO:clean").Build();
+        build = () => NewBuilder().Configure(o => o.Hetmm!.Parameters = "L1:5x3_a=0.3_l=1|L2:5x3_a=0.5_l=1;img_AUC:clean|pix_AUC:clean|PRO:clean").Build();
         build.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle(f => f.Contains("has 2 levels but Backbone.Levels has 3"));
     }
 
@@ -198,7 +202,7 @@ public sealed class HetmmDetectorTests
         HetmmPresets.Names.Should().HaveCount(16).And.Contain(["default", "bottle", "zipper", "metal_nut"]);
         foreach (var name in HetmmPresets.Names)
         {
-            Anomaly.ED.Templates.HetmmConfiguration.TryParse(HetmmPresets.Get(name), out var configuration, out var error).Should().BeTrue($"{name}: {error}");
+            Anomaly.ED.Methods.Hetmm.HetmmConfiguration.TryParse(HetmmPresets.Get(name), out var configuration, out var error).Should().BeTrue($"{name}: {error}");
             configuration.Levels.Should().HaveCount(3);
         }
 

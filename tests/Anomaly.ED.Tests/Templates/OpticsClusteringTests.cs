@@ -1,4 +1,4 @@
-using Anomaly.ED.Templates;
+using Anomaly.ED.Methods.Hetmm;
 
 namespace Anomaly.ED.Tests.Templates;
 

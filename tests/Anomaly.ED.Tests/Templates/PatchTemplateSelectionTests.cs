@@ -1,4 +1,4 @@
-using Anomaly.ED.Templates;
+using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;
 

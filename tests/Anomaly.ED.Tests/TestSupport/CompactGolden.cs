@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Formats;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Tests.TestSupport;

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Anomaly.ED.Network;
+using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Methods.Ed.Training;
 using Anomaly.ED.Tests.Network;
 using Anomaly.ED.Training;
 using Xunit.Abstractions;

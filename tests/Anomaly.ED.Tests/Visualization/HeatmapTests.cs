@@ -1,3 +1,4 @@
+using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Visualization;

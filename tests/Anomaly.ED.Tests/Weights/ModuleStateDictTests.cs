@@ -1,7 +1,7 @@
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.TestSupport;
-using Anomaly.ED.Weights;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Tests.Weights;

@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Backbones;
+using Anomaly.ED.Pretrained;
+using Anomaly.ED.Runtime;
 
 namespace Anomaly.ED.Tests.Weights;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Anomaly.ED.Backbones;
-using Anomaly.ED.Weights;
+using Anomaly.ED.Formats;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Tests.Weights;

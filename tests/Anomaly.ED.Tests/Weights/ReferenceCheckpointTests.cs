@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Anomaly.ED.Formats;
+using Anomaly.ED.Methods.Ed.Import;
+using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Tests.Detector;
-using Anomaly.ED.Weights;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Tests.Weights;
@@ -62,12 +64,12 @@ public sealed class ReferenceCheckpointTests
             for (var i = 0; i < 2; i++)
             {
                 using var scope = NewDisposeScope();
-                foreach (var (name, value) in ((Anomaly.ED.Methods.EdModel)detector.Model).Networks[i].state_dict())
+                foreach (var (name, value) in ((Anomaly.ED.Methods.Ed.EdModel)detector.Model).Networks[i].state_dict())
                 {
                     value.cpu().allclose(checkpoint.LevelStates[i][name], rtol: 0, atol: 0).Should().BeTrue($"level {i} {name}");
                 }
 
-                ((Anomaly.ED.Methods.EdModel)detector.Model).Networks[i].GetReferenceFeatures().allclose(checkpoint.References[i], rtol: 0, atol: 0).Should().BeTrue($"level {i} references");
+                ((Anomaly.ED.Methods.Ed.EdModel)detector.Model).Networks[i].GetReferenceFeatures().allclose(checkpoint.References[i], rtol: 0, atol: 0).Should().BeTrue($"level {i} references");
             }
         }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.TestSupport;
-using Anomaly.ED.Weights;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Tests.Weights;

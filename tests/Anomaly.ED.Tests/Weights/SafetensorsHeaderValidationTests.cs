@@ -1,4 +1,4 @@
-using Anomaly.ED.Weights;
+using Anomaly.ED.Formats;
 
 namespace Anomaly.ED.Tests.Weights;
 

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.TestSupport;
-using Anomaly.ED.Weights;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Tests.Weights;
