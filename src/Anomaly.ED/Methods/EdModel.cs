@@ -46,6 +46,9 @@ internal sealed class EdModel : DetectorModel
 
     public IReadOnlyList<EdLevelNetwork> Networks => networks;
 
+    /// <summary>The post-processing the ONNX export reproduces.</summary>
+    internal AnomalyMapGenerator MapGenerator => maps;
+
     protected override IAnomalyScorer Scorer => scorer;
 
     // The reference ED post-processing: levels upsampled and averaged, Gaussian smoothing, maximum.
