@@ -55,6 +55,7 @@ internal static class OnnxExporter
     private static IOnnxMethodGraph MethodGraph(DetectorModel model) => model switch
     {
         EdModel ed => new EdOnnxExport(ed),
+        HetmmModel hetmm => new HetmmOnnxExport(hetmm),
         _ => throw new NotSupportedException($"ONNX export of {model.Options.Method} models is not available yet."),
     };
 

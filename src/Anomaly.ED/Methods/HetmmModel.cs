@@ -38,6 +38,9 @@ internal sealed class HetmmModel : DetectorModel
     }
 
     /// <summary>Templates per pixel position.</summary>
+    /// <summary>The templates the ONNX export stores in the graph.</summary>
+    internal TemplateStore Templates => store;
+
     public long TemplateCount => store.Count;
 
     /// <summary>Bytes the templates occupy.</summary>
