@@ -38,8 +38,7 @@ internal static class OnnxExporter
         return OnnxModelWriter.Write(Build(model, sourceModelHash), path, singleFileLimit);
     }
 
-    /// <summary>The exported graph as a protobuf model.</summary>
-    internal static Weights.Onnx.ModelProto Build(DetectorModel model, string? sourceModelHash = null)
+    private static Weights.Onnx.ModelProto Build(DetectorModel model, string? sourceModelHash = null)
     {
         var method = MethodGraph(model);
         using var scope = NewDisposeScope();

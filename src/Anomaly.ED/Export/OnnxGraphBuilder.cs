@@ -31,9 +31,6 @@ internal sealed class OnnxGraphBuilder
         graph = new GraphProto { Name = name };
     }
 
-    /// <summary>The graph as built so far (owned by the builder until <see cref="ToModel"/>).</summary>
-    public GraphProto Graph => graph;
-
     /// <summary>Prefixes the names of values made until the returned scope is disposed, e.g. <c>level0/</c>.</summary>
     public IDisposable Scope(string prefix)
     {

@@ -95,9 +95,17 @@ public sealed class OnnxExportFileTests(EdExportFixture fixture, ITestOutputHelp
         {
             var single = fixture.NewTempPath("model.onnx");
             var split = fixture.NewTempPath("split.onnx");
+            var hetmm = fixture.NewTempPath("hetmm.onnx");
             OnnxExporter.Export(model, single);
             OnnxExporter.Export(model, split, singleFileLimit: 0);
-            foreach (var path in new[] { single, split })
+            using (var templates = EdExportFixture.NewBuilder().UseHetmm("pill", templateSheets: 2).WithBackbone("resnet18").Configure(o => o.Hetmm.HalfPrecisionTemplates = true).Build())
+            {
+                templates.Fit(fixture.Training);
+                templates.Model.Calibration = model.Calibration;
+                OnnxExporter.Export(templates.Model, hetmm);
+            }
+
+            foreach (var path in new[] { single, split, hetmm })
             {
                 var (exitCode, output) = RunChecker(path);
                 log.WriteLine($"{Path.GetFileName(path)}: exit {exitCode} {output}");
