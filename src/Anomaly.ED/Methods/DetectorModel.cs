@@ -1,6 +1,7 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Export;
 using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Runtime;
 using Anomaly.ED.Scoring;
@@ -154,6 +155,9 @@ internal abstract class DetectorModel : IDisposable
     /// <exception cref="NotSupportedException">The method learns from its training set as a whole.</exception>
     public virtual void AddNormalImages(ImageDataset normalImages, IProgress<TrainingProgress>? progress, ILogger logger, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{Options.Method} cannot take normal images after fitting: it learns from the whole training set, so call Fit with all normal images. HETMM supports adding normal images.");
+
+    /// <summary>The method's part of an exported ONNX graph: from the backbone's stage outputs to the map and the image score.</summary>
+    public abstract IOnnxMethodGraph OnnxGraph();
 
     /// <summary>Copies of the method's tensors, named as in the model file; the caller disposes them.</summary>
     public abstract Dictionary<string, Tensor> SaveState();

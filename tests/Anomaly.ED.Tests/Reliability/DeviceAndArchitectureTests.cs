@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using Anomaly.ED.Methods;
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Formats;
+using Anomaly.ED.Hosting;
+using Anomaly.ED.Methods;
 using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Tests.Data;
 using TorchSharp;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Export;
 using Anomaly.ED.Formats;
 using Anomaly.ED.Methods.Ed.Import;
 using Anomaly.ED.Methods.Ed.Network;
@@ -50,6 +51,9 @@ internal sealed class EdModel : DetectorModel
     }
 
     public IReadOnlyList<EdLevelNetwork> Networks => networks;
+
+    /// <summary>The post-processing the ONNX export reproduces.</summary>
+    internal AnomalyMapGenerator MapGenerator => maps;
 
     protected override IAnomalyScorer Scorer => scorer;
 
@@ -101,6 +105,8 @@ internal sealed class EdModel : DetectorModel
         ReferenceCheckpointImport.ImportInto(networks, [.. Extractor.Stages.Select(s => s.Name)], checkpointPath, referenceFeaturesPath);
         IsFitted = true;
     }
+
+    public override IOnnxMethodGraph OnnxGraph() => new EdOnnxExport(this);
 
     public override Dictionary<string, Tensor> SaveState()
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Export;
 using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
@@ -37,6 +38,9 @@ internal sealed class HetmmModel : DetectorModel
     }
 
     /// <summary>Templates per pixel position.</summary>
+    /// <summary>The templates the ONNX export stores in the graph.</summary>
+    internal TemplateStore Templates => store;
+
     public long TemplateCount => store.Count;
 
     /// <summary>Bytes the templates occupy.</summary>
@@ -122,6 +126,8 @@ internal sealed class HetmmModel : DetectorModel
         IsFitted = true;
         Log.TemplatesStored(logger, store.Count, normalImages.Count, store.Bytes / (1024.0 * 1024.0));
     }
+
+    public override IOnnxMethodGraph OnnxGraph() => new HetmmOnnxExport(this);
 
     public override Dictionary<string, Tensor> SaveState() =>
         store.Save(TemplatePrefix, i => (Extractor.Stages[i].OutputSize(Height), Extractor.Stages[i].OutputSize(Width)));

@@ -29,6 +29,9 @@ internal sealed class AnomalyMapGenerator
     /// <summary>Output map width in pixels.</summary>
     public int Width { get; }
 
+    /// <summary>The smoother applied by <see cref="Smooth"/> (the ONNX export reproduces its taps).</summary>
+    internal GaussianMapSmoother Smoother => smoother;
+
     /// <summary>Upsamples every level to the output size and averages them: (B, H, W), float32, on the levels' device.</summary>
     /// <param name="levelScores">One score grid per level, each (B, h, w) with the same B.</param>
     public Tensor Combine(IReadOnlyList<Tensor> levelScores)

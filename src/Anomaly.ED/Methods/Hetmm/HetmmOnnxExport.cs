@@ -1,0 +1,174 @@
+using System.Globalization;
+using Anomaly.ED.Export;
+using Anomaly.ED.Formats.Onnx;
+using Anomaly.ED.Methods;
+using static TorchSharp.torch;
+using DataType = Anomaly.ED.Formats.Onnx.TensorProto.Types.DataType;
+
+namespace Anomaly.ED.Methods.Hetmm;
+
+/// <summary>
+/// HETMM as ONNX nodes: per level the L2-normalised features, the windowed matching against the model's templates of
+/// <see cref="TemplateMatcher"/> (forward and backward best similarities), the weighting of <see cref="AtmmScorer"/>,
+/// then the summed, upsampled levels and the preset's pixel map and image score (<see cref="HetmmMapGenerator"/>).
+/// </summary>
+/// <remarks>The templates are stored as the model holds them (float16 templates stay float16 and are cast in the graph,
+/// as the matcher casts them), laid out (positions, channels, templates) for one batched MatMul per level.</remarks>
+internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
+{
+    // AtmmScorer.Normalize: nn.functional.normalize's eps.
+    private const float NormEpsilon = 1e-12f;
+
+    public (string Map, string Score) AddGraph(OnnxGraphBuilder graph, IReadOnlyList<string> features)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(features);
+        var configuration = HetmmConfiguration.FromOptions(model.Options.Hetmm!);
+        var stages = model.Extractor.Stages;
+        if (features.Count != configuration.Levels.Count)
+        {
+            throw new ArgumentException($"The model has {configuration.Levels.Count} levels but {features.Count} feature maps were given.", nameof(features));
+        }
+
+        var grids = new List<string>();
+        for (var level = 0; level < features.Count; level++)
+        {
+            using var scope = graph.Scope(string.Create(CultureInfo.InvariantCulture, $"level{level}"));
+            using var tensors = NewDisposeScope();
+            var (height, width) = (stages[level].OutputSize(model.Height), stages[level].OutputSize(model.Width));
+            grids.Add(LevelScores(graph, features[level], model.Templates.Level(level), configuration.Levels[level], height, width));
+        }
+
+        var combined = OnnxPostProcessing.Upsample(graph, grids[0], model.Height, model.Width);
+        for (var i = 1; i < grids.Count; i++)
+        {
+            combined = graph.Add(combined, OnnxPostProcessing.Upsample(graph, grids[i], model.Height, model.Width));
+        }
+
+        var map = Filter(graph, combined, configuration.PixelMap);
+        var score = configuration.ImageScore.Kind == MapFilterKind.MaxPoolMean
+            ? MaxPoolMean(graph, combined, configuration.ImageScore.KernelSize)
+            : OnnxPostProcessing.MaximumScore(graph, Filter(graph, combined, configuration.ImageScore));
+        return (map, score);
+    }
+
+    // alpha (1 - forward) + (1 - alpha)(1 - backward), times lambda, on the level's (B, h, w) grid.
+    private static string LevelScores(OnnxGraphBuilder g, string features, Tensor templates, HetmmLevelParameters parameters, int height, int width)
+    {
+        var norm = g.Node("ReduceL2", [features], OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 1));
+        var queries = g.Div(features, g.Node("Max", [norm, g.Scalar(NormEpsilon)]));
+        var (forward, backward) = BestSimilarities(g, queries, templates, parameters.ForwardPatch, parameters.BackwardPatch, height, width);
+        var one = g.Scalar(1f);
+        var grid = g.Add(
+            g.Mul(g.Sub(one, forward), g.Scalar((float)parameters.Alpha)),
+            g.Mul(g.Sub(one, backward), g.Scalar((float)(1 - parameters.Alpha))));
+        return g.Mul(grid, g.Scalar((float)parameters.Lambda));
+    }
+
+    // TemplateMatcher.BestSimilarities: best[b, e, y] is the best dot product over the templates at position y with the
+    // query pixel y + e (zero outside the grid, then masked to -inf); backward takes the maximum over the inner window
+    // of offsets at y, forward the maximum over offsets e of best[b, e, x - e]; both clamped at -1.
+    private static (string Forward, string Backward) BestSimilarities(OnnxGraphBuilder g, string queries, Tensor templates, int forwardPatch, int backwardPatch, int height, int width)
+    {
+        int forwardHalf = TemplateMatcher.HalfWidth(forwardPatch), backwardHalf = TemplateMatcher.HalfWidth(backwardPatch);
+        var half = Math.Max(forwardHalf, backwardHalf);
+        var side = (2 * half) + 1;
+        var offsets = side * side;
+        var positions = (long)height * width;
+        var channels = templates.shape[2];
+
+        // (B, offsets, C, h, w): the query pixels around every position, one shifted copy per offset.
+        var padded = g.Node("Pad", [queries, g.Int64s(0, 0, half, half, 0, 0, half, half)]);
+        var shifted = new List<string>(offsets);
+        for (var di = 0; di < side; di++)
+        {
+            for (var dj = 0; dj < side; dj++)
+            {
+                var window = g.Node("Slice", [padded, g.Int64s(di, dj), g.Int64s(di + height, dj + width), g.Int64s(2, 3)]);
+                shifted.Add(g.Unsqueeze(window, 1));
+            }
+        }
+
+        var windows = g.Node("Concat", shifted, OnnxGraphBuilder.Int("axis", 1));
+        var byPosition = g.Reshape(g.Transpose(g.Reshape(windows, 0, offsets, channels, positions), 3, 0, 1, 2), positions, -1, channels);
+
+        var stored = g.Initializer("templates", templates.permute(0, 2, 1).contiguous());
+        var perPosition = templates.dtype == ScalarType.Float32 ? stored : g.Node("Cast", [stored], OnnxGraphBuilder.Int("to", (long)DataType.Float));
+        var similarities = g.ReduceMax(g.MatMul(byPosition, perPosition), keepDims: false, -1);
+        var best = g.Reshape(g.Transpose(g.Reshape(similarities, positions, -1, offsets), 1, 2, 0), 0, offsets, height, width);
+        best = g.Node("Where", [g.Initializer("valid_offsets", OffsetValidity(height, width, half)), best, g.Scalar(float.NegativeInfinity)]);
+
+        var inner = WindowOffsets(half, backwardHalf);
+        var backward = g.ReduceMax(g.Node("Gather", [best, g.Int64s(inner)], OnnxGraphBuilder.Int("axis", 1)), keepDims: false, 1);
+
+        var surrounded = g.Node("Pad", [best, g.Int64s(0, 0, half, half, 0, 0, half, half), g.Scalar(float.NegativeInfinity)]);
+        var planes = new List<string>();
+        for (var di = -forwardHalf; di <= forwardHalf; di++)
+        {
+            for (var dj = -forwardHalf; dj <= forwardHalf; dj++)
+            {
+                var e = ((di + half) * side) + dj + half;
+                planes.Add(g.Node("Slice", [surrounded, g.Int64s(e, half - di, half - dj), g.Int64s(e + 1, half - di + height, half - dj + width), g.Int64s(1, 2, 3)]));
+            }
+        }
+
+        var forward = g.Squeeze(planes.Count == 1 ? planes[0] : g.Node("Max", planes), 1);
+        var floor = g.Scalar(-1f);
+        return (g.Node("Max", [forward, floor]), g.Node("Max", [backward, floor]));
+    }
+
+    // (offsets, h, w): whether the query pixel at offset e from position y lies inside the grid.
+    private static Tensor OffsetValidity(int height, int width, int half)
+    {
+        var side = (2 * half) + 1;
+        var valid = new bool[side * side * height * width];
+        for (var e = 0; e < side * side; e++)
+        {
+            int di = (e / side) - half, dj = (e % side) - half;
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    valid[((e * height) + y) * width + x] = y + di >= 0 && y + di < height && x + dj >= 0 && x + dj < width;
+                }
+            }
+        }
+
+        return tensor(valid, [side * side, height, width]);
+    }
+
+    private static long[] WindowOffsets(int outer, int inner)
+    {
+        var side = (2 * outer) + 1;
+        var indices = new List<long>();
+        for (var di = -inner; di <= inner; di++)
+        {
+            for (var dj = -inner; dj <= inner; dj++)
+            {
+                indices.Add(((di + outer) * side) + dj + outer);
+            }
+        }
+
+        return [.. indices];
+    }
+
+    // HetmmMapGenerator.Filter: the map as it is, or blurred by the preset's kernel with zero padding.
+    private static string Filter(OnnxGraphBuilder g, string maps, MapFilter filter)
+    {
+        if (filter.Kind == MapFilterKind.Clean)
+        {
+            return maps;
+        }
+
+        using var tensors = NewDisposeScope();
+        var kernel = HetmmMapGenerator.BlurKernel(filter.Sigma, filter.KernelSize).view(1, 1, filter.KernelSize, filter.KernelSize);
+        return g.Squeeze(g.Conv(g.Unsqueeze(maps, 1), kernel, null, "blur", padding: filter.KernelSize / 2), 1);
+    }
+
+    // HetmmMapGenerator.MaxPoolMean: max-pool with the kernel as stride (remainder dropped), then the mean.
+    private static string MaxPoolMean(OnnxGraphBuilder g, string maps, int size)
+    {
+        var pooled = g.Node("MaxPool", [g.Unsqueeze(maps, 1)], OnnxGraphBuilder.Ints("kernel_shape", size, size), OnnxGraphBuilder.Ints("strides", size, size));
+        return g.ReduceMean(g.Reshape(pooled, 0, -1), keepDims: false, 1);
+    }
+}
