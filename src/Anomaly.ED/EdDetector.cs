@@ -61,7 +61,7 @@ public sealed class EdDetector : IDisposable
     public TrainingDataSummary? TrainingData => model.TrainingData;
 
     /// <summary>The image transform of the model's input (resize, crop, normalisation), for masks and images in its geometry.</summary>
-    public ImageTransform Transform => model.Transform;
+    internal ImageTransform Transform => model.Transform;
 
     internal DetectorModel Model => model;
 

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Backbones;
 
 /// <summary>The backbones known by name: the torchvision ResNet family, with its parameter names and stage sizes.</summary>
-public static class BackboneCatalog
+internal static class BackboneCatalog
 {
     private static readonly ResNetArchitecture[] All =
     [

@@ -5,4 +5,4 @@ namespace Anomaly.ED.Data;
 /// <param name="Left">First column.</param>
 /// <param name="Height">Number of rows.</param>
 /// <param name="Width">Number of columns.</param>
-public readonly record struct CropBox(int Top, int Left, int Height, int Width);
+internal readonly record struct CropBox(int Top, int Left, int Height, int Width);

@@ -38,7 +38,7 @@ public sealed class FolderDatasetOptions
 
     /// <summary>The preprocessing recorded as the dataset's reference transform; ED's square 256 x 256 pipeline when null.</summary>
     /// <value>The default value is null.</value>
-    public ImageTransformOptions? Transform { get; set; }
+    internal ImageTransformOptions? Transform { get; set; }
 
     /// <summary>Whether a defective image without a mask throws or is skipped with a warning (only when <see cref="MaskDirectory"/> is set).</summary>
     /// <value>The default value is <see cref="BadFilePolicy.Throw"/>.</value>

@@ -13,9 +13,14 @@ public sealed class ImageDataset
     /// <summary>Creates a dataset from items already listed.</summary>
     /// <param name="name">A display name, such as <c>MVTec AD/bottle/test</c>.</param>
     /// <param name="items">The items, in loading order.</param>
-    /// <param name="referenceTransform">The preprocessing of the reference implementation; ED's square pipeline when null.</param>
     /// <param name="skippedFiles">Files left out while listing.</param>
-    public ImageDataset(string name, IEnumerable<DatasetItem> items, ImageTransformOptions? referenceTransform = null, IEnumerable<SkippedFile>? skippedFiles = null)
+    public ImageDataset(string name, IEnumerable<DatasetItem> items, IEnumerable<SkippedFile>? skippedFiles = null)
+        : this(name, items, null, skippedFiles)
+    {
+    }
+
+    /// <summary>Creates a dataset whose benchmark reader knows the preprocessing of the reference implementation (ED's square pipeline when null).</summary>
+    internal ImageDataset(string name, IEnumerable<DatasetItem> items, ImageTransformOptions? referenceTransform, IEnumerable<SkippedFile>? skippedFiles)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(items);
@@ -56,7 +61,7 @@ public sealed class ImageDataset
     public IReadOnlyList<string> DefectTypes => Items.Select(i => i.DefectType).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>A copy of the preprocessing the reference implementation applies to this dataset.</summary>
-    public ImageTransformOptions ReferenceTransform => referenceTransform.Clone();
+    internal ImageTransformOptions ReferenceTransform => referenceTransform.Clone();
 
     /// <summary>Refuses a set that cannot teach the normal appearance: an empty one, or one holding defective images.</summary>
     /// <param name="role">What the set is for, as the message names it (e.g. "Training set").</param>
@@ -86,7 +91,7 @@ public sealed class ImageDataset
     /// <returns>The training and validation datasets, each in the original order.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is not in (0, 1).</exception>
     /// <exception cref="InvalidOperationException">There are fewer than two normal items.</exception>
-    public TrainValidationSplit HoldOutNormals(double fraction, int seed)
+    internal TrainValidationSplit HoldOutNormals(double fraction, int seed)
     {
         if (!(fraction > 0 && fraction < 1))
         {
@@ -115,6 +120,6 @@ public sealed class ImageDataset
         var validation = Items.Where((_, i) => heldOut.Contains(i));
         return new TrainValidationSplit(
             new ImageDataset(Name + "/training", training, referenceTransform, SkippedFiles) { Category = Category },
-            new ImageDataset(Name + "/validation", validation, referenceTransform) { Category = Category });
+            new ImageDataset(Name + "/validation", validation, referenceTransform, null) { Category = Category });
     }
 }

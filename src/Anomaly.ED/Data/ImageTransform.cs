@@ -8,7 +8,7 @@ namespace Anomaly.ED.Data;
 /// The validated, immutable preprocessing of images and masks: resize, center crop, ToTensor and Normalize,
 /// computed to reproduce the reference pipeline (Pillow + torchvision) bit for bit. Thread-safe.
 /// </summary>
-public sealed class ImageTransform
+internal sealed class ImageTransform
 {
     private readonly ImageTransformOptions options;
     private readonly float[] mean;

@@ -4,7 +4,7 @@ namespace Anomaly.ED.Data;
 /// Settings of the image and mask preprocessing: resize (to a short side, or to an exact size), optional
 /// center crop, ToTensor scaling and per-channel normalisation. Use the presets for the reference pipelines.
 /// </summary>
-public sealed class ImageTransformOptions
+internal sealed class ImageTransformOptions
 {
     /// <summary>
     /// When set, the shorter side is resized to this value and the longer one to trunc(value * long / short),

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Data;
 
 /// <summary>How ground-truth masks are resized and binarised.</summary>
-public enum MaskResampling
+internal enum MaskResampling
 {
     /// <summary>ED: Pillow NEAREST resize and center crop, then every non-zero value is defect (1).</summary>
     Nearest = 0,

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Data;
 
 /// <summary>Resampling filters, each reproducing Pillow 9's algorithm for 8-bit images bit for bit.</summary>
-public enum ResampleFilter
+internal enum ResampleFilter
 {
     /// <summary>Pillow NEAREST: per axis, source index trunc(pos) with pos starting at scale/2 and accumulated by scale. Used for masks.</summary>
     Nearest = 0,

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>The metric names used in JSON, CSV and <see cref="UndefinedMetric.Metric"/>.</summary>
-public static class MetricNames
+internal static class MetricNames
 {
     /// <summary>Image-level AUROC.</summary>
     public const string ImageAuroc = "imageAuroc";

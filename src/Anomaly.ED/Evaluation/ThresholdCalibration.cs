@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>Chooses the decision threshold of a detector from validation image scores.</summary>
-public static class ThresholdCalibration
+internal static class ThresholdCalibration
 {
     /// <summary>
     /// The smallest threshold at which at most floor(<paramref name="falsePositiveRate"/> * n) of the n normal scores are

@@ -5,7 +5,7 @@ namespace Anomaly.ED.Pretrained;
 /// Hugging Face hub, and <c>resnet18.mlnet_in1k</c>, ML.NET's ImageNet ResNet18 from the NuGet package
 /// <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> (no download; stem and layer1 to layer3 only).
 /// </summary>
-public static class PretrainedCatalog
+internal static class PretrainedCatalog
 {
     private static readonly PretrainedCheckpoint[] All =
     [

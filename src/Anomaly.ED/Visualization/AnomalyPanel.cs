@@ -7,7 +7,7 @@ namespace Anomaly.ED.Visualization;
 /// A side-by-side figure for reviewing one result, left to right: the image, the heatmap overlay, the predicted mask
 /// (when <see cref="VisualizationOptions.Threshold"/> is set) and the ground-truth mask (when given).
 /// </summary>
-public static class AnomalyPanel
+internal static class AnomalyPanel
 {
     /// <summary>
     /// Composes the panel: each tile has the image's size, tiles are separated by <see cref="VisualizationOptions.PanelGap"/>

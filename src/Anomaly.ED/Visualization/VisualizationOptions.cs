@@ -46,7 +46,7 @@ public sealed class VisualizationOptions
     /// stay as in the image. Null: the map covers the whole image.
     /// </summary>
     /// <value>The default value is null.</value>
-    public CropBox? MapRegion { get; set; }
+    internal CropBox? MapRegion { get; set; }
 
     /// <summary>The gap between panel tiles in pixels (0 to 256).</summary>
     /// <value>The default value is 4.</value>

@@ -5,11 +5,12 @@ namespace Anomaly.ED.Tests.Data;
 public sealed class ImageResamplerTests
 {
     [Theory]
-    [InlineData(ResampleFilter.Lanczos)]
-    [InlineData(ResampleFilter.Bilinear)]
-    [InlineData(ResampleFilter.Nearest)]
-    public void ConstantImageStaysConstant(ResampleFilter filter)
+    [InlineData(nameof(ResampleFilter.Lanczos))]
+    [InlineData(nameof(ResampleFilter.Bilinear))]
+    [InlineData(nameof(ResampleFilter.Nearest))]
+    public void ConstantImageStaysConstant(string filterName)
     {
+        var filter = Enum.Parse<ResampleFilter>(filterName);
         var source = TestImageFiles.Rgb(37, 23, (_, _, c) => 40 + (c * 90));
         var resized = ImageResampler.Resize(source, 16, 41, filter);
         resized.Width.Should().Be(16);

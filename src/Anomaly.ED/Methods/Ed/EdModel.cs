@@ -229,21 +229,17 @@ internal sealed class EdModel : DetectorModel
     private static EdLevelOptions LevelOptions(DetectorOptions options, FeatureStage stage)
     {
         var network = options.Ed!.Network;
-        var levelOptions = options.Method == DetectorMethod.Fod
-            ? new EdLevelOptions { Fusion = FusionKind.Difference, FeedForward = FeedForwardKind.Plain, Scale = AttentionScaleKind.Fixed }
-            : new EdLevelOptions();
-        levelOptions.GridHeight = stage.OutputSize(options.Backbone.ImageHeight);
-        levelOptions.GridWidth = stage.OutputSize(options.Backbone.ImageWidth);
-        levelOptions.InputChannels = stage.Channels;
-        levelOptions.ModelDimension = network.ModelDimensions![options.Backbone.Levels!.IndexOf(stage.Name)];
-        levelOptions.Heads = network.Heads;
-        levelOptions.Layers = network.Layers;
-        levelOptions.FeedForwardScale = network.FeedForwardScale;
-        levelOptions.Dropout = network.Dropout;
-        levelOptions.WithIntra = network.WithIntra;
-        levelOptions.WithInter = network.WithInter;
-        levelOptions.RelativePositionBias = network.RelativePositionBias;
-        levelOptions.UseOutProjection = network.UseOutProjection;
-        return levelOptions;
+        var fod = options.Method == DetectorMethod.Fod;
+        return new EdLevelOptions
+        {
+            GridHeight = stage.OutputSize(options.Backbone.ImageHeight),
+            GridWidth = stage.OutputSize(options.Backbone.ImageWidth),
+            InputChannels = stage.Channels,
+            ModelDimension = network.ModelDimensions![options.Backbone.Levels!.IndexOf(stage.Name)],
+            Network = network.Clone(),
+            Fusion = fod ? FusionKind.Difference : FusionKind.Concatenate,
+            FeedForward = fod ? FeedForwardKind.Plain : FeedForwardKind.ConvolutionalMedian,
+            Scale = fod ? AttentionScaleKind.Fixed : AttentionScaleKind.Learnable,
+        };
     }
 }

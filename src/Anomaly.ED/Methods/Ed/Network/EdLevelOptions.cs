@@ -25,29 +25,27 @@ internal sealed class EdLevelOptions
     /// <value>The default value is 256.</value>
     public int ModelDimension { get; set; } = 256;
 
-    /// <summary>Attention heads per branch.</summary>
-    /// <value>The default value is 8.</value>
-    public int Heads { get; set; } = 8;
+    /// <summary>The settings every level shares (heads, layers, widths, dropout, branches, position bias, output projection),
+    /// read through the properties below rather than copied, so that their defaults live in one place.</summary>
+    public EdNetworkOptions Network { get; init; } = new();
 
-    /// <summary>Encoder layers.</summary>
-    /// <value>The default value is 3.</value>
-    public int Layers { get; set; } = 3;
+    /// <summary>Attention heads per branch (<see cref="EdNetworkOptions.Heads"/>).</summary>
+    public int Heads { get => Network.Heads; set => Network.Heads = value; }
 
-    /// <summary>Hidden width of the feed-forward and fusion blocks, as a multiple of d_model.</summary>
-    /// <value>The default value is 4.</value>
-    public int FeedForwardScale { get; set; } = 4;
+    /// <summary>Encoder layers (<see cref="EdNetworkOptions.Layers"/>).</summary>
+    public int Layers { get => Network.Layers; set => Network.Layers = value; }
 
-    /// <summary>Dropout probability of the embeddings, attention maps, branch outputs and feed-forward block, in [0, 1).</summary>
-    /// <value>The default value is 0 (the reference configuration).</value>
-    public double Dropout { get; set; }
+    /// <summary>Hidden width of the feed-forward and fusion blocks, as a multiple of d_model (<see cref="EdNetworkOptions.FeedForwardScale"/>).</summary>
+    public int FeedForwardScale { get => Network.FeedForwardScale; set => Network.FeedForwardScale = value; }
 
-    /// <summary>Whether the intra branch (self-attention with its Gaussian prior) takes part.</summary>
-    /// <value>The default value is <see langword="true"/>.</value>
-    public bool WithIntra { get; set; } = true;
+    /// <summary>Dropout probability of the embeddings, attention maps, branch outputs and feed-forward block, in [0, 1) (<see cref="EdNetworkOptions.Dropout"/>).</summary>
+    public double Dropout { get => Network.Dropout; set => Network.Dropout = value; }
 
-    /// <summary>Whether the inter branch (cross-attention to the reference features) takes part; it needs reference features.</summary>
-    /// <value>The default value is <see langword="true"/>.</value>
-    public bool WithInter { get; set; } = true;
+    /// <summary>Whether the intra branch (self-attention with its Gaussian prior) takes part (<see cref="EdNetworkOptions.WithIntra"/>).</summary>
+    public bool WithIntra { get => Network.WithIntra; set => Network.WithIntra = value; }
+
+    /// <summary>Whether the inter branch (cross-attention to the reference features) takes part; it needs reference features (<see cref="EdNetworkOptions.WithInter"/>).</summary>
+    public bool WithInter { get => Network.WithInter; set => Network.WithInter = value; }
 
     /// <summary>How the two branches are combined.</summary>
     /// <value>The default value is <see cref="FusionKind.Concatenate"/> (ED).</value>
@@ -57,20 +55,15 @@ internal sealed class EdLevelOptions
     /// <value>The default value is <see cref="FeedForwardKind.ConvolutionalMedian"/> (ED).</value>
     public FeedForwardKind FeedForward { get; set; } = FeedForwardKind.ConvolutionalMedian;
 
-    /// <summary>Whether every attention adds a learned relative-position bias (`attention_biases`, indexed by `attention_bias_idxs`).</summary>
-    /// <value>The default value is <see langword="false"/> (the reference never enables it).</value>
-    public bool RelativePositionBias { get; set; }
+    /// <summary>Whether every attention adds a learned relative-position bias (`attention_biases`, indexed by `attention_bias_idxs`; <see cref="EdNetworkOptions.RelativePositionBias"/>).</summary>
+    public bool RelativePositionBias { get => Network.RelativePositionBias; set => Network.RelativePositionBias = value; }
 
     /// <summary>How attention scores are scaled.</summary>
     /// <value>The default value is <see cref="AttentionScaleKind.Learnable"/> (ED).</value>
     public AttentionScaleKind Scale { get; set; } = AttentionScaleKind.Learnable;
 
-    /// <summary>
-    /// Whether the attention output goes through `out_projection`. The reference computes that projection and discards
-    /// its result, so the parameters exist but have no effect and get no gradient; <see langword="false"/> reproduces it.
-    /// </summary>
-    /// <value>The default value is <see langword="false"/> (parity with the reference).</value>
-    public bool UseOutProjection { get; set; }
+    /// <summary>Whether the attention output goes through `out_projection`, which the reference computes and discards (<see cref="EdNetworkOptions.UseOutProjection"/>).</summary>
+    public bool UseOutProjection { get => Network.UseOutProjection; set => Network.UseOutProjection = value; }
 
     /// <summary>Number of tokens L = <see cref="GridHeight"/> x <see cref="GridWidth"/>.</summary>
     public int TokenCount => GridHeight * GridWidth;
@@ -115,7 +108,17 @@ internal sealed class EdLevelOptions
 
     /// <summary>A copy of these options.</summary>
     /// <returns>An independent instance with the same values.</returns>
-    public EdLevelOptions Clone() => (EdLevelOptions)MemberwiseClone();
+    public EdLevelOptions Clone() => new()
+    {
+        GridHeight = GridHeight,
+        GridWidth = GridWidth,
+        InputChannels = InputChannels,
+        ModelDimension = ModelDimension,
+        Network = Network.Clone(),
+        Fusion = Fusion,
+        FeedForward = FeedForward,
+        Scale = Scale,
+    };
 
     /// <summary>Checks every rule and throws one exception that lists all problems found.</summary>
     /// <exception cref="ArgumentException">One or more options are invalid; the message names each option and its value.</exception>

@@ -15,14 +15,15 @@ namespace Anomaly.ED.Methods.Ed.Training;
 internal sealed class EdOptimizationStep : IDisposable
 {
     private readonly EdLevelNetwork[] levels;
-    private readonly EdOptimizationOptions options;
+    private readonly EdTrainingOptions options;
     private readonly Adam optimizer;
 
     /// <summary>Creates the step for the given levels (in level order).</summary>
     /// <param name="levels">The level networks; their parameters are optimised together.</param>
-    /// <param name="options">Hyper-parameters; null for the reference ones. They are validated and copied.</param>
-    /// <exception cref="ArgumentException">No level was given, or the options are invalid.</exception>
-    public EdOptimizationStep(IReadOnlyList<EdLevelNetwork> levels, EdOptimizationOptions? options = null)
+    /// <param name="options">Learning rate, loss weights and step mode (validated with the detector's options); null for the reference ones. They are copied.
+    /// Adam's betas and epsilon are PyTorch's defaults, which the reference keeps.</param>
+    /// <exception cref="ArgumentException">No level was given.</exception>
+    public EdOptimizationStep(IReadOnlyList<EdLevelNetwork> levels, EdTrainingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(levels);
         if (levels.Count == 0)
@@ -30,20 +31,9 @@ internal sealed class EdOptimizationStep : IDisposable
             throw new ArgumentException("At least one level network is needed.", nameof(levels));
         }
 
-        var o = options ?? new EdOptimizationOptions();
-        o.Validate();
-        this.options = new EdOptimizationOptions
-        {
-            LearningRate = o.LearningRate,
-            Beta1 = o.Beta1,
-            Beta2 = o.Beta2,
-            Epsilon = o.Epsilon,
-            Lambda1 = o.Lambda1,
-            Lambda2 = o.Lambda2,
-            Mode = o.Mode,
-        };
+        this.options = (options ?? new EdTrainingOptions()).Clone();
         this.levels = levels.ToArray();
-        optimizer = optim.Adam(this.levels.SelectMany(l => l.parameters()), o.LearningRate, o.Beta1, o.Beta2, o.Epsilon);
+        optimizer = optim.Adam(this.levels.SelectMany(l => l.parameters()), this.options.LearningRate, EdDefaults.Beta1, EdDefaults.Beta2, EdDefaults.Epsilon);
     }
 
     /// <summary>Runs one step: switches every level to training mode, computes the losses and updates the parameters.</summary>
@@ -65,7 +55,7 @@ internal sealed class EdOptimizationStep : IDisposable
             level.train();
         }
 
-        return options.Mode == EdStepMode.PerLevel ? StepPerLevel(tokensPerLevel) : StepJoint(tokensPerLevel);
+        return options.StepMode == EdStepMode.PerLevel ? StepPerLevel(tokensPerLevel) : StepJoint(tokensPerLevel);
     }
 
     /// <inheritdoc/>

@@ -84,13 +84,7 @@ internal sealed class EdTrainer
         }
 
         var shuffler = new Random(seed);
-        using var step = new EdOptimizationStep(networks, new EdOptimizationOptions
-        {
-            LearningRate = options.LearningRate,
-            Lambda1 = options.Lambda1,
-            Lambda2 = options.Lambda2,
-            Mode = options.StepMode,
-        });
+        using var step = new EdOptimizationStep(networks, options);
 
         var startEpoch = 0;
         var best = (Metric: double.NaN, Epoch: 0, Snapshot: (ModelSnapshot?)null);
