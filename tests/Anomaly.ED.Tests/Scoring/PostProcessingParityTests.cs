@@ -39,7 +39,7 @@ public sealed class PostProcessingParityTests : IDisposable
     public void MapsEqualReference()
     {
         using var scope = NewDisposeScope();
-        var generator = new AnomalyMapGenerator(256, 256);
+        var generator = new AnomalyMapGenerator(256, 256, new GaussianMapSmoother());
         var l0 = golden.ReadTensor("scores.l0");
         var l1 = golden.ReadTensor("scores.l1");
 
@@ -59,7 +59,7 @@ public sealed class PostProcessingParityTests : IDisposable
     public void MetricsEqualReferenceEndToEnd()
     {
         using var scope = NewDisposeScope();
-        var generator = new AnomalyMapGenerator(256, 256);
+        var generator = new AnomalyMapGenerator(256, 256, new GaussianMapSmoother());
         var maps = generator.Generate(new[] { golden.ReadTensor("scores.l0"), golden.ReadTensor("scores.l1") });
         var masks = CompactGolden.UnpackBits(golden.ReadArray<byte>("gt_masks.packbits"), 256);
         var labels = golden.ReadArray<long>("labels").Select(l => l == 1).ToArray();

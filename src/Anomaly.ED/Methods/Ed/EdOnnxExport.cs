@@ -44,7 +44,7 @@ internal sealed class EdOnnxExport(EdModel model) : IOnnxMethodGraph
         }
 
         var combined = OnnxPostProcessing.CombineLevels(graph, grids, model.Height, model.Width);
-        var smoothed = OnnxPostProcessing.Smooth(graph, combined, model.MapGenerator.Smoother, model.Height, model.Width);
+        var smoothed = model.MapGenerator.Smoother is { } smoother ? OnnxPostProcessing.Smooth(graph, combined, smoother, model.Height, model.Width) : combined;
         return (smoothed, OnnxPostProcessing.MaximumScore(graph, smoothed));
     }
 

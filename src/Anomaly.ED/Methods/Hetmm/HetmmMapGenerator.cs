@@ -22,7 +22,7 @@ internal sealed class HetmmMapGenerator
 
     public HetmmMapGenerator(int height, int width, HetmmConfiguration configuration)
     {
-        upsampler = new AnomalyMapGenerator(height, width);
+        upsampler = new AnomalyMapGenerator(height, width, smoother: null);
         this.configuration = configuration;
     }
 

@@ -1,26 +1,25 @@
-using Anomaly.ED.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Methods.Ed.Scoring;
+namespace Anomaly.ED.Scoring;
 
 /// <summary>Turns per-level token score grids into anomaly maps at input resolution and image scores, as the reference test loop does.</summary>
-/// <remarks>Each level is upsampled bilinearly with aligned corners, the levels are averaged in float32 in level order, each map is smoothed (scipy-equal Gaussian, sigma 4 by default) and the image score is the maximum of its smoothed map. Thread-safe.</remarks>
+/// <remarks>Each level is upsampled bilinearly with aligned corners, the levels are averaged in float32 in level order, each map is smoothed (scipy-equal Gaussian, the reference's sigma 4) unless smoothing is off, and the image score is the maximum of its smoothed map. Shared by the methods (HETMM upsamples with it). Thread-safe.</remarks>
 internal sealed class AnomalyMapGenerator
 {
-    private readonly GaussianMapSmoother smoother;
+    private readonly GaussianMapSmoother? smoother;
 
     /// <summary>Creates a generator for maps of <paramref name="height"/> x <paramref name="width"/> pixels.</summary>
     /// <param name="height">Output map height (the model's input height).</param>
     /// <param name="width">Output map width (the model's input width).</param>
-    /// <param name="smoother">The smoothing filter; null uses the reference's sigma 4.</param>
-    public AnomalyMapGenerator(int height, int width, GaussianMapSmoother? smoother = null)
+    /// <param name="smoother">The smoothing filter; null for none (the smoothed maps are then the combined ones).</param>
+    public AnomalyMapGenerator(int height, int width, GaussianMapSmoother? smoother)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         Height = height;
         Width = width;
-        this.smoother = smoother ?? new GaussianMapSmoother();
+        this.smoother = smoother;
     }
 
     /// <summary>Output map height in pixels.</summary>
@@ -29,8 +28,8 @@ internal sealed class AnomalyMapGenerator
     /// <summary>Output map width in pixels.</summary>
     public int Width { get; }
 
-    /// <summary>The smoother applied by <see cref="Smooth"/> (the ONNX export reproduces its taps).</summary>
-    internal GaussianMapSmoother Smoother => smoother;
+    /// <summary>The smoother applied by <see cref="Smooth"/>, null when smoothing is off (the ONNX export reproduces its taps).</summary>
+    internal GaussianMapSmoother? Smoother => smoother;
 
     /// <summary>Upsamples every level to the output size and averages them: (B, H, W), float32, on the levels' device.</summary>
     /// <param name="levelScores">One score grid per level, each (B, h, w) with the same B.</param>
@@ -84,7 +83,7 @@ internal sealed class AnomalyMapGenerator
         var combined = Combine(levelScores);
         try
         {
-            var smoothed = Smooth(combined);
+            var smoothed = smoother is null ? combined.clone() : Smooth(combined);
             var imageScores = smoothed.amax(new long[] { 1, 2 });
             return new AnomalyMaps(combined, smoothed, imageScores);
         }
@@ -95,7 +94,8 @@ internal sealed class AnomalyMapGenerator
         }
     }
 
-    /// <summary>Smooths each map of a (B, H, W) tensor; the result is float32 on the input's device.</summary>
+    /// <summary>Smooths each map of a (B, H, W) tensor with the generator's smoother; the result is float32 on the input's device.</summary>
+    /// <exception cref="InvalidOperationException">Smoothing is off.</exception>
     public Tensor Smooth(Tensor maps)
     {
         ArgumentNullException.ThrowIfNull(maps);
@@ -104,6 +104,7 @@ internal sealed class AnomalyMapGenerator
             throw new ArgumentException($"Maps must be (B, H, W), got [{string.Join(", ", maps.shape)}].", nameof(maps));
         }
 
+        var filter = smoother ?? throw new InvalidOperationException("This generator does not smooth (sigma 0).");
         int batch = (int)maps.shape[0], height = (int)maps.shape[1], width = (int)maps.shape[2];
         var pixels = height * width;
         float[] input;
@@ -113,7 +114,7 @@ internal sealed class AnomalyMapGenerator
         }
 
         var output = new float[input.Length];
-        Parallel.For(0, batch, b => smoother.Smooth(input.AsSpan(b * pixels, pixels), height, width, output.AsSpan(b * pixels, pixels)));
+        Parallel.For(0, batch, b => filter.Smooth(input.AsSpan(b * pixels, pixels), height, width, output.AsSpan(b * pixels, pixels)));
         var result = torch.tensor(output, new long[] { batch, height, width });
         if (maps.device_type == DeviceType.CPU)
         {

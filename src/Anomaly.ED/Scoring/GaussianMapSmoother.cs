@@ -1,4 +1,4 @@
-namespace Anomaly.ED.Methods.Ed.Scoring;
+namespace Anomaly.ED.Scoring;
 
 /// <summary>Gaussian smoothing of anomaly maps, bit-equal to scipy.ndimage.gaussian_filter on float32 maps (mode 'reflect', truncate 4).</summary>
 /// <remarks>Separable: first down each column, rounded to float32, then along each row; each pass accumulates in double in scipy's order. Instances are immutable and thread-safe.</remarks>
