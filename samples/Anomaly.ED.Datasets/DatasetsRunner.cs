@@ -193,7 +193,7 @@ public sealed class DatasetsRunner
             builder.WithSeed(seed);
         }
 
-        return weights.ApplyTo(builder.UseMethod(options.Method).ForTrainingSet(training));
+        return builder.UseMethod(options.Method).ForTrainingSet(training).WithBackboneWeights(weights);
     }
 
     // The library resolves the weights (a file, the cache, or a download with progress); the sample only picks the source.

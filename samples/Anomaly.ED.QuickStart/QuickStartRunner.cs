@@ -165,7 +165,7 @@ public sealed class QuickStartRunner
             .WithSeed(options.Seed)
             .UseDevice(options.Device);
         // The small ED/FOD settings above are dropped by a method with other settings, which runs its reference ones.
-        return weights.ApplyTo(builder.UseMethod(options.Method));
+        return builder.UseMethod(options.Method).WithBackboneWeights(weights);
     }
 
     // The library resolves every source (a file, ML.NET's packaged ResNet18, the cache, a download); the sample only

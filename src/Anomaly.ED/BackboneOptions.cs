@@ -1,5 +1,3 @@
-using Anomaly.ED.Backbones;
-using Anomaly.ED.Pretrained;
 namespace Anomaly.ED;
 
 /// <summary>Which frozen backbone a detector reads, where its weights come from, the stages it reads and the input geometry; saved in the model file.</summary>

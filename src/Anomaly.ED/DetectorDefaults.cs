@@ -1,5 +1,3 @@
-using Anomaly.ED.Methods.Ed;
-using Anomaly.ED.Methods.Hetmm;
 namespace Anomaly.ED;
 
 /// <summary>The defaults every method shares; each method's own defaults live in its folder (<c>Methods/Ed/EdDefaults</c>, <c>Methods/Hetmm/HetmmDefaults</c>).</summary>

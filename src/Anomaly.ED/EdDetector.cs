@@ -6,11 +6,9 @@ using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Methods;
 using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Runtime;
-using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED;

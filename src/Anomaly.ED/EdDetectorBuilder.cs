@@ -1,11 +1,9 @@
 using Anomaly.ED.Data;
-using Anomaly.ED.Formats;
 using Anomaly.ED.Methods.Ed.Training;
 using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Methods;
 using Anomaly.ED.Pretrained;
-using Anomaly.ED.Runtime;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
@@ -108,6 +106,16 @@ public sealed class EdDetectorBuilder
         o.Runtime.AllowDownload = allowDownload;
         o.Runtime.WeightsCacheDirectory = cacheDirectory;
     });
+
+    /// <summary>Uses resolved backbone weights (<see cref="BackboneWeights.ResolveAsync"/>): their architecture and their file, cached checkpoint or untrained weights.</summary>
+    public EdDetectorBuilder WithBackboneWeights(BackboneWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        WithBackbone(weights.Architecture);
+        return weights.Checkpoint is not null
+            ? WithPretrainedBackbone(weights.Checkpoint.Name, allowDownload: false, cacheDirectory: weights.CacheDirectory)
+            : weights.FilePath is not null ? WithBackbone(weights.Architecture, weights.FilePath) : WithUntrainedBackbone();
+    }
 
     /// <summary>Allows running with untrained (random, seeded) backbone weights; accuracy is then far below that of ImageNet weights.</summary>
     public EdDetectorBuilder WithUntrainedBackbone() => Set(o =>

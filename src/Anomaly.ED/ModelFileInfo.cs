@@ -1,5 +1,4 @@
 using System.Globalization;
-using Anomaly.ED.Backbones;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Formats;
 using Anomaly.ED.Methods;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Anomaly.ED.Runtime;
 
 namespace Anomaly.ED;
 

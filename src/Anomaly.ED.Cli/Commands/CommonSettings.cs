@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using Anomaly.ED.Methods.Ed;
 using Spectre.Console.Cli;
 using Spectre.Console;
 

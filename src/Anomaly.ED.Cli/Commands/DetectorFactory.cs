@@ -34,7 +34,7 @@ internal static class DetectorFactory
     /// <summary>A builder with the method, the weights, the training set's recipe and every option given on the command line.</summary>
     public static EdDetectorBuilder CreateBuilder(TrainingSettings settings, BackboneWeights weights, ImageDataset trainingSet)
     {
-        var builder = weights.ApplyTo(new EdDetectorBuilder().UseMethod(settings.ParsedMethod))
+        var builder = new EdDetectorBuilder().UseMethod(settings.ParsedMethod).WithBackboneWeights(weights)
             .ForTrainingSet(trainingSet)
             .UseDevice(settings.Device);
         if (settings.ImageSize is { } size)

@@ -3,7 +3,6 @@ using Anomaly.ED.Methods;
 using Anomaly.ED.Cli.Datasets;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.Pretrained;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Logging;

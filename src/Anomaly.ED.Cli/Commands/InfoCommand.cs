@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Anomaly.ED.Methods;
-using Anomaly.ED.Backbones;
 using Anomaly.ED.Cli.Progress;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.ModelFiles;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;

@@ -1,7 +1,5 @@
 using System.ComponentModel;
-using Anomaly.ED.Pretrained;
 using Spectre.Console.Cli;
-using Spectre.Console;
 
 namespace Anomaly.ED.Cli.Commands;
 

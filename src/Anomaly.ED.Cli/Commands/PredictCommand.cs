@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
-using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Visualization;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using Anomaly.ED.Methods.Ed.Network;
 using Anomaly.ED.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Visualization;
 using ScottPlot;
 using SkiaSharp;
 

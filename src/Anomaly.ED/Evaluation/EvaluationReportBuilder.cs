@@ -1,4 +1,3 @@
-using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>One test image's detector output and ground truth, the input of <see cref="EvaluationReportBuilder"/>.</summary>

@@ -1,7 +1,5 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
-using Anomaly.ED.Formats.Onnx;
-using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Anomaly.ED.Formats.Onnx.TensorProto.Types.DataType;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Formats.Onnx;
 using Google.Protobuf;
-using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Anomaly.ED.Formats.Onnx.TensorProto.Types.DataType;
 

@@ -1,8 +1,5 @@
 using Anomaly.ED.Evaluation;
-using Anomaly.ED.Formats.Onnx;
-using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
-using static TorchSharp.torch;
 using DataType = Anomaly.ED.Formats.Onnx.TensorProto.Types.DataType;
 
 namespace Anomaly.ED.Export;

@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Anomaly.ED.Methods.Ed.Network;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Formats;

@@ -1,5 +1,4 @@
 using Anomaly.ED.Hosting;
-using Anomaly.ED.Methods.Ed;
 using Anomaly.ED;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;

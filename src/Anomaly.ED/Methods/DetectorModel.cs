@@ -3,11 +3,9 @@ using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Export;
 using Anomaly.ED.ModelFiles;
-using Anomaly.ED.Runtime;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Logging;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.ModelFiles;
-using Anomaly.ED.Training;
 
 namespace Anomaly.ED.Methods;
 

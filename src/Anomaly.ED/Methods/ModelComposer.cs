@@ -1,9 +1,7 @@
 using Anomaly.ED.Backbones;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.Formats;
 using Anomaly.ED.ModelFiles;
 using Anomaly.ED.Pretrained;
-using Anomaly.ED.Runtime;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods;

@@ -1,11 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.Export;
-using Anomaly.ED.Formats.Onnx;
-using Anomaly.ED.Methods;
-using Anomaly.ED.Methods.Ed;
-using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.ModelFiles;
 using static TorchSharp.torch;
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Formats;
-using Anomaly.ED.Methods;
 using Anomaly.ED.Runtime;
 using static TorchSharp.torch;
 

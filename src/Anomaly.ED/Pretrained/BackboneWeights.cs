@@ -3,25 +3,26 @@ namespace Anomaly.ED.Pretrained;
 /// <summary>
 /// Where a backbone's weights come from, resolved to a local file before a detector is built: a safetensors file, a
 /// <see cref="PretrainedCatalog"/> checkpoint from the local cache (downloaded on request, with progress), or random
-/// (untrained) weights. <see cref="ApplyTo"/> configures a builder with the choice.
+/// (untrained) weights. <c>EdDetectorBuilder.WithBackboneWeights</c> configures a builder with the choice.
 /// </summary>
 /// <example>
 /// <code>
 /// var weights = await BackboneWeights.ResolveAsync("wide_resnet50_2", allowDownload: true, progress: new Progress&lt;PretrainedDownloadProgress&gt;(p => Console.WriteLine(p.Fraction)));
-/// using var detector = weights.ApplyTo(new EdDetectorBuilder()).Build();
+/// using var detector = new EdDetectorBuilder().WithBackboneWeights(weights).Build();
 /// </code>
 /// </example>
 public sealed class BackboneWeights
 {
-    private readonly string? cacheDirectory;
-
     private BackboneWeights(string architecture, string? filePath, PretrainedCheckpoint? checkpoint, string? cacheDirectory)
     {
         Architecture = architecture;
         FilePath = filePath;
         Checkpoint = checkpoint;
-        this.cacheDirectory = cacheDirectory;
+        CacheDirectory = cacheDirectory;
     }
+
+    /// <summary>The cache folder a catalog checkpoint was resolved in; null for the default.</summary>
+    internal string? CacheDirectory { get; }
 
     /// <summary>The backbone architecture, such as <c>wide_resnet50_2</c>.</summary>
     public string Architecture { get; }
@@ -121,18 +122,6 @@ public sealed class BackboneWeights
         }
 
         return new BackboneWeights(checkpoint.Architecture, path, checkpoint, store.CacheDirectory);
-    }
-
-    /// <summary>Sets the builder's backbone architecture and weights source to this choice.</summary>
-    /// <param name="builder">The builder to configure.</param>
-    /// <returns>The same builder.</returns>
-    public EdDetectorBuilder ApplyTo(EdDetectorBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.WithBackbone(Architecture);
-        return Checkpoint is not null
-            ? builder.WithPretrainedBackbone(Checkpoint.Name, allowDownload: false, cacheDirectory: cacheDirectory)
-            : FilePath is not null ? builder.WithBackbone(Architecture, FilePath) : builder.WithUntrainedBackbone();
     }
 
     /// <inheritdoc/>

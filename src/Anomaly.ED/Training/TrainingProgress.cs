@@ -1,4 +1,3 @@
-using Anomaly.ED.Methods.Ed.Training;
 namespace Anomaly.ED.Training;
 
 /// <summary>

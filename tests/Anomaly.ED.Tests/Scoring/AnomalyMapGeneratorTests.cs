@@ -1,3 +1,4 @@
+using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Tests.Detector;
 using static TorchSharp.torch;

@@ -1,4 +1,3 @@
-using Anomaly.ED.Methods.Ed.Network;
 namespace Anomaly.ED.Methods.Ed;
 
 /// <summary>The reference configuration of ED and FOD (Vzoooong/ED, main.py and trainer.py); every default of <see cref="EdOptions"/> and its groups comes from here.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.Export;
 using Anomaly.ED.Formats;
 using Anomaly.ED.Methods.Ed.Import;

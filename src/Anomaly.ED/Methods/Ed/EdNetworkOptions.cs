@@ -1,4 +1,3 @@
-using Anomaly.ED.Methods.Ed.Network;
 namespace Anomaly.ED.Methods.Ed;
 
 /// <summary>The per-level transformer of the ED and FOD methods; saved in the model file.</summary>

@@ -1,9 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Export;
-using Anomaly.ED.Methods;
 using Anomaly.ED.Methods.Ed.Network;
-using Anomaly.ED.Methods.Ed.Scoring;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed;

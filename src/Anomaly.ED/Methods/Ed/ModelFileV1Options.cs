@@ -1,8 +1,5 @@
 using System.Text.Json;
 using Anomaly.ED.Methods.Ed.Training;
-using Anomaly.ED.Methods.Ed;
-using Anomaly.ED.Pretrained;
-using Anomaly.ED.Training;
 
 namespace Anomaly.ED.Methods.Ed;
 

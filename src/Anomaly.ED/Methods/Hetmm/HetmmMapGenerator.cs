@@ -1,6 +1,4 @@
-using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Hetmm;

@@ -1,7 +1,5 @@
 using System.Globalization;
 using Anomaly.ED.Export;
-using Anomaly.ED.Formats.Onnx;
-using Anomaly.ED.Methods;
 using static TorchSharp.torch;
 using DataType = Anomaly.ED.Formats.Onnx.TensorProto.Types.DataType;
 

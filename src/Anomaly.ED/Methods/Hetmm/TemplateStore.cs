@@ -1,6 +1,5 @@
 using System.Globalization;
 using Anomaly.ED.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Hetmm;

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using Anomaly.ED.Formats;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Import;

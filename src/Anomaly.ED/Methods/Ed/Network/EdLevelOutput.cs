@@ -1,6 +1,4 @@
 using System.Globalization;
-using Anomaly.ED.Methods.Ed.Scoring;
-using Anomaly.ED.Methods.Ed.Training;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Network;

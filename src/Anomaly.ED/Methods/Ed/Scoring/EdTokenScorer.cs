@@ -1,8 +1,5 @@
-using System.Globalization;
 using Anomaly.ED.Methods.Ed.Network;
 using Anomaly.ED.Methods.Ed.Training;
-using Anomaly.ED.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Scoring;

@@ -1,3 +1,4 @@
+using Anomaly.ED.Training;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Training;

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Anomaly.ED.Methods.Ed.Network;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Training;

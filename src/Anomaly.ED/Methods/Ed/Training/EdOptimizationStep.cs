@@ -1,7 +1,7 @@
 using System.Globalization;
 using Anomaly.ED.Methods.Ed.Network;
+using Anomaly.ED.Training;
 using TorchSharp.Modules;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Training;

@@ -1,6 +1,6 @@
 using Anomaly.ED.Data;
 
-namespace Anomaly.ED.Evaluation;
+namespace Anomaly.ED;
 
 /// <summary>One test image as an evaluation scored it: the dataset item, its prediction (map at the model's input resolution) and its ground-truth mask in the same geometry.</summary>
 /// <param name="Item">The dataset item.</param>

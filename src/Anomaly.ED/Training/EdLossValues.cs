@@ -1,4 +1,4 @@
-namespace Anomaly.ED.Methods.Ed.Training;
+namespace Anomaly.ED.Training;
 
 /// <summary>A snapshot of one level's losses as numbers (null for the terms of a branch that is off).</summary>
 /// <param name="Reconstruction">Reconstruction loss.</param>
