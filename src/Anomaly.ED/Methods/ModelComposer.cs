@@ -76,6 +76,7 @@ internal static class ModelComposer
         try
         {
             Runtime.IntraOpThreads.Apply(options.Runtime.IntraOpThreads);
+            Runtime.Nnpack.Disable();
             if (content is not null)
             {
                 var fingerprint = BackboneFingerprint.Compute(extractor);
