@@ -64,6 +64,25 @@ public sealed class VerbTests(CliDatasets data)
         shown.Output.Should().Contain("6 templates per pixel");
     }
 
+    [Fact]
+    public async Task Fit_takes_height_by_width_and_test_and_info_work_at_that_size()
+    {
+        var model = Path.Combine(data.NewFolder(), "tall.edmodel");
+
+        var fit = await CliRun.RunAsync(["fit", data.Mvtec, "--output", model, "--method", "hetmm", "--backbone", "resnet18", "--untrained", "--image-size", "96x64", "--plain", "--progress-interval", "0"]);
+
+        fit.ExitCode.Should().Be(0, fit.Output);
+        var options = ModelFileInfo.Read(model).Options.Backbone;
+        (options.ImageHeight, options.ImageWidth).Should().Be((96, 64), "HxW is height first, as EdDetectorBuilder.WithImageSize(height, width)");
+        var shown = await CliRun.RunAsync(["info", model]);
+        shown.Lines.Should().Contain(l => l.Contains("input", StringComparison.Ordinal) && l.Contains("96x64 (height x width)", StringComparison.Ordinal), shown.Output);
+
+        var output = data.NewFolder();
+        var test = await CliRun.RunAsync(["test", model, data.Mvtec, "--output", output, "--plain", "--heatmaps"]);
+        test.ExitCode.Should().Be(0, test.Output);
+        Directory.GetFiles(Path.Combine(output, "heatmaps"), "*.png", SearchOption.AllDirectories).Should().HaveCount(6);
+    }
+
     [Theory]
     [InlineData("mvtec")]
     [InlineData("btad")]
