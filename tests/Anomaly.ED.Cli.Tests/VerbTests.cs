@@ -111,6 +111,25 @@ public sealed class VerbTests(CliDatasets data)
     }
 
     [Fact]
+    public async Task Redirected_output_prints_the_report_table_at_its_natural_width()
+    {
+        // A long defect-type name, as MVTec AD's broken_large: Spectre takes an unknown console width as 80 columns and broke it in two.
+        var test = data.NewFolder();
+        foreach (var file in Directory.GetFiles(data.PlainTest, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(test, Path.GetRelativePath(data.PlainTest, file).Replace("scratch", "broken_large", StringComparison.Ordinal));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var run = await CliRun.RunAsync(["test", data.ModelPath, test, "--output", data.NewFolder(), "--plain"], width: 80);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        run.Lines.Should().Contain(l => l.Contains("│ broken_large │", StringComparison.Ordinal), run.Output);
+        run.Lines.Should().Contain(l => l.Contains("image AUROC", StringComparison.Ordinal) && l.Contains("image F1-max", StringComparison.Ordinal), "each header on one row");
+    }
+
+    [Fact]
     public async Task Test_writes_captioned_heatmap_panels_on_request()
     {
         var output = data.NewFolder();

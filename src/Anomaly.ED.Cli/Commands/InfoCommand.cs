@@ -26,7 +26,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             table.AddRow(Markup.Escape(key), Markup.Escape(value));
         }
 
-        Console.Write(table);
+        Write(table);
         return Task.FromResult(ExitCodes.Success);
     }
 

@@ -38,7 +38,7 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
             return evaluated;
         });
 
-        Console.Write(ReportTable.Create(report));
+        Write(ReportTable.Create(report));
         report.SaveJson(Path.Combine(output, "report.json"));
         report.SaveCsv(Path.Combine(output, "report.csv"));
         OutputFiles.WriteText(Path.Combine(output, "report.txt"), report.ToTable());
@@ -109,7 +109,7 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
             var decision = anomalous is { } isAnomalous
                 ? isAnomalous ? "ANOMALOUS" : "normal"
                 : threshold is { } t ? (score >= t ? "ANOMALOUS" : "normal") + $" ({thresholdLabel})" : "no threshold";
-            var caption = string.Create(CultureInfo.InvariantCulture, $"{item.DefectType}/{Path.GetFileName(item.ImagePath)}  score {score:G4}  {decision}");
+            var caption = string.Create(CultureInfo.InvariantCulture, $"{item.DefectType}/{Path.GetFileName(item.ImagePath)}\nscore {score:G4}  {decision}");
             var panel = Plots.HeatmapPanel(overlay, range.Low, range.High, caption);
             OutputFiles.WriteBytes(Path.Combine(directory, item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath) + ".png"), panel);
             progress.Report(i + 1);
