@@ -311,7 +311,27 @@ public sealed class EdDetector : IDisposable
         using var content = EdModelFile.Load(path);
         var detector = new EdDetector(ModelComposer.Load(content, path, load), load.LoggerFactory);
         Log.ModelLoaded(detector.logger, path, detector.Method);
+        if (load.WarmUp && detector.IsFitted)
+        {
+            detector.WarmUp();
+        }
+
         return detector;
+    }
+
+    // One blank image through the whole scoring path at batch 1: libtorch creates its kernels for these shapes and the
+    // allocator takes its memory now, not during the first real prediction.
+    private void WarmUp()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        using (EnterFitted())
+        {
+            using var maps = model.Score(zeros(1, 3, model.Height, model.Width));
+            model.Predictions(maps, [(null, null)]);
+        }
+
+        Log.WarmedUp(logger, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>Releases the backbone and the method's state; waits for running predictions.</summary>

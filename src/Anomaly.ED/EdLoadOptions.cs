@@ -27,6 +27,14 @@ public sealed class EdLoadOptions
     /// <value>The default value is <see langword="null"/> (physical cores).</value>
     public int? IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Whether <see cref="EdDetector.Load"/> scores one blank image at a fitted model's input size before it returns, so that
+    /// the first real prediction does not pay libtorch's first-call costs (oneDNN kernel creation, first-touch memory):
+    /// without it a fresh process's first prediction takes about twice as long as the next (docs/benchmarks.md).
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>; false loads faster when the process scores one image and exits.</value>
+    public bool WarmUp { get; set; } = true;
+
     // What errors call the device option: hosting users set EdModelOptions.Device, not this class.
     internal string DeviceOptionName { get; init; } = "EdLoadOptions.Device";
 

@@ -178,6 +178,7 @@ public sealed class VerbTests(CliDatasets data)
         File.ReadAllLines(csv).Should().HaveCount(expected + 1);
         run.Lines.Count(l => l.Contains("anomalous", StringComparison.Ordinal) && l.EndsWith(".png", StringComparison.Ordinal)).Should().Be(expected);
         Directory.GetFiles(Path.Combine(output, "maps")).Should().HaveCount(expected);
+        run.Lines.Should().Contain(l => l.StartsWith($"scored {expected} image(s) in ", StringComparison.Ordinal) && l.Contains("s/image) after loading the model in", StringComparison.Ordinal));
 
         var json = Path.Combine(output, "scores.json");
         (await CliRun.RunAsync(["predict", data.ModelPath, good, "--output", json, "--plain"])).ExitCode.Should().Be(0);

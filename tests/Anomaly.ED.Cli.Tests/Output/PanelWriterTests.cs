@@ -10,7 +10,7 @@ public sealed class PanelWriterTests : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("anomaly-ed-panels").FullName;
 
     [Fact]
-    public void Panels_are_drawn_while_the_caller_goes_on_and_the_queue_is_bounded()
+    public async Task Panels_are_drawn_while_the_caller_goes_on_and_the_queue_is_bounded()
     {
         using var release = new ManualResetEventSlim();
         using var writer = new PanelWriter(new PlainProgressDisplay(console, TimeSpan.Zero), 100, CancellationToken.None);
@@ -30,12 +30,12 @@ public sealed class PanelWriterTests : IDisposable
                 Interlocked.Increment(ref queued);
             }
         });
-        Thread.Sleep(500);
+        await Task.Delay(500);
         Volatile.Read(ref queued).Should().BeLessThanOrEqualTo(writer.Capacity + Environment.ProcessorCount, "the queue holds at most Capacity panels besides those being drawn");
         producer.IsCompleted.Should().BeFalse();
 
         release.Set();
-        producer.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue();
+        (await Task.WhenAny(producer, Task.Delay(TimeSpan.FromSeconds(30)))).Should().BeSameAs(producer);
         writer.Complete().Should().Be(100);
         Directory.GetFiles(folder, "*.png").Should().HaveCount(100);
     }
