@@ -319,18 +319,13 @@ public sealed class EdDetector : IDisposable
         return detector;
     }
 
-    // One blank image through the whole scoring path at batch 1: libtorch creates its kernels for these shapes and the
-    // allocator takes its memory now, not during the first real prediction.
+    // One blank PNG through the whole path of a prediction (decode, transform, scoring at batch 1, map back to the image):
+    // libtorch creates its kernels for these shapes, the allocator and SkiaSharp take their memory, and .NET compiles the
+    // managed steps now, not during the first real prediction.
     private void WarmUp()
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        using var scope = NewDisposeScope();
-        using (EnterFitted())
-        {
-            using var maps = model.Score(zeros(1, 3, model.Height, model.Width));
-            model.Predictions(maps, [(null, null)]);
-        }
-
+        Predict(ImageEncoder.EncodePng(new ImageBuffer(model.Width, model.Height, 3)));
         Log.WarmedUp(logger, watch.Elapsed.TotalSeconds);
     }
 
