@@ -110,7 +110,19 @@ internal static class Plots
         var scaleUp = Math.Max(1.0, 400.0 / Math.Max(imageWidth, imageHeight));
         var (width, height) = ((int)Math.Round(imageWidth * scaleUp), (int)Math.Round(imageHeight * scaleUp));
         plot.Layout.Fixed(new PixelPadding(PanelMargin, PanelRight, PanelMargin, PanelTop));
-        return plot.GetImageBytes(width + PanelMargin + PanelRight, height + PanelMargin + PanelTop, ImageFormat.Png);
+        return FastPng(plot, width + PanelMargin + PanelRight, height + PanelMargin + PanelTop);
+    }
+
+    // ScottPlot encodes PNGs at zlib level 6: about 1.0 s of a 900x900 image's 1.3 s panel. Level 1 takes a fifth of
+    // that for files about 20% larger (docs/benchmarks.md).
+    private static byte[] FastPng(Plot plot, int width, int height)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        plot.Render(surface);
+        using var pixels = surface.PeekPixels();
+        using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 1))
+            ?? throw new InvalidOperationException("SkiaSharp could not encode the heatmap panel as PNG.");
+        return png.ToArray();
     }
 
     private static SKBitmap Bitmap(ImageBuffer rgb)
