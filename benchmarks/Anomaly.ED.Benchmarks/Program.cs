@@ -9,6 +9,26 @@ if (PredictionProcess.TryRun(args, out var exitCode))
     return exitCode;
 }
 
+if (ColdStartBenchmark.TryRunChild(args))
+{
+    return 0;
+}
+
+if (CoTenancyBenchmark.TryRunChild(args))
+{
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "cotenancy")
+{
+    return CoTenancyBenchmark.Run(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "coldstart")
+{
+    return ColdStartBenchmark.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "e2e")
 {
     return EndToEndBenchmark.Run(args[1..]);

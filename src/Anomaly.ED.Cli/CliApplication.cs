@@ -24,7 +24,7 @@ internal static class CliApplication
             config.SetExceptionHandler((exception, _) =>
             {
                 // Parse and validation errors of the command line: one line that says what was expected.
-                console.Profile.Out.Writer.WriteLine($"error: {exception.Message.ReplaceLineEndings(" ")}");
+                console.Profile.Out.Writer.WriteLine($"error: {OptionErrors.Describe(exception, args).ReplaceLineEndings(" ")}");
                 return ExitCodes.InvalidInput;
             });
             config.AddCommand<FitCommand>("fit")

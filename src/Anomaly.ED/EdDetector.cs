@@ -312,7 +312,22 @@ public sealed class EdDetector : IDisposable
         using var content = ModelFile.Load(path);
         var detector = new EdDetector(ModelComposer.Load(content, path, load, optionPrefix), load.LoggerFactory);
         Log.ModelLoaded(detector.logger, path, detector.Method);
+        if (load.WarmUp && detector.IsFitted)
+        {
+            detector.WarmUp();
+        }
+
         return detector;
+    }
+
+    // One blank PNG through the whole path of a prediction (decode, transform, scoring at batch 1, map back to the image):
+    // libtorch creates its kernels for these shapes, the allocator and SkiaSharp take their memory, and .NET compiles the
+    // managed steps now, not during the first real prediction.
+    private void WarmUp()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Predict(ImageEncoder.EncodePng(new ImageBuffer(model.Width, model.Height, 3)));
+        Log.WarmedUp(logger, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>Releases the backbone and the method's state; waits for running predictions.</summary>

@@ -1,12 +1,12 @@
 using Anomaly.ED.Data;
-using Anomaly.ED.Methods.Ed.Training;
-using Anomaly.ED.Methods.Ed;
-using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Methods;
+using Anomaly.ED.Methods.Ed;
+using Anomaly.ED.Methods.Ed.Training;
+using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Pretrained;
 using Anomaly.ED.Training;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Anomaly.ED;
 

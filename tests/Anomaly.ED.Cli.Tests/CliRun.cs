@@ -9,9 +9,9 @@ public sealed record CliRun(int ExitCode, string Output)
 {
     public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public static async Task<CliRun> RunAsync(string[] args, bool interactive = false, Action<string>? onLine = null, CancellationToken cancellationToken = default)
+    public static async Task<CliRun> RunAsync(string[] args, bool interactive = false, Action<string>? onLine = null, int width = 240, CancellationToken cancellationToken = default)
     {
-        using var console = new TestConsole().Width(240);
+        using var console = new TestConsole().Width(width);
         if (interactive)
         {
             console.Interactive().EmitAnsiSequences();

@@ -66,6 +66,25 @@ public sealed class VerbTests(CliDatasets data)
         shown.Output.Should().Contain("6 templates per pixel");
     }
 
+    [Fact]
+    public async Task Fit_takes_height_by_width_and_test_and_info_work_at_that_size()
+    {
+        var model = Path.Combine(data.NewFolder(), "tall.edmodel");
+
+        var fit = await CliRun.RunAsync(["fit", data.Mvtec, "--output", model, "--method", "hetmm", "--backbone", "resnet18", "--untrained", "--image-size", "96x64", "--plain", "--progress-interval", "0"]);
+
+        fit.ExitCode.Should().Be(0, fit.Output);
+        var options = ModelFileInfo.Read(model).Options.Backbone;
+        (options.ImageHeight, options.ImageWidth).Should().Be((96, 64), "HxW is height first, as EdDetectorBuilder.WithImageSize(height, width)");
+        var shown = await CliRun.RunAsync(["info", model]);
+        shown.Lines.Should().Contain(l => l.Contains("input", StringComparison.Ordinal) && l.Contains("96x64 (height x width)", StringComparison.Ordinal), shown.Output);
+
+        var output = data.NewFolder();
+        var test = await CliRun.RunAsync(["test", model, data.Mvtec, "--output", output, "--plain", "--heatmaps"]);
+        test.ExitCode.Should().Be(0, test.Output);
+        Directory.GetFiles(Path.Combine(output, "heatmaps"), "*.png", SearchOption.AllDirectories).Should().HaveCount(6);
+    }
+
     [Theory]
     [InlineData("mvtec")]
     [InlineData("btad")]
@@ -91,6 +110,25 @@ public sealed class VerbTests(CliDatasets data)
         }
 
         run.Output.Should().Contain("image AUROC").And.Contain("overall");
+    }
+
+    [Fact]
+    public async Task Redirected_output_prints_the_report_table_at_its_natural_width()
+    {
+        // A long defect-type name, as MVTec AD's broken_large: Spectre takes an unknown console width as 80 columns and broke it in two.
+        var test = data.NewFolder();
+        foreach (var file in Directory.GetFiles(data.PlainTest, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(test, Path.GetRelativePath(data.PlainTest, file).Replace("scratch", "broken_large", StringComparison.Ordinal));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var run = await CliRun.RunAsync(["test", data.ModelPath, test, "--output", data.NewFolder(), "--plain"], width: 80);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        run.Lines.Should().Contain(l => l.Contains("│ broken_large │", StringComparison.Ordinal), run.Output);
+        run.Lines.Should().Contain(l => l.Contains("image AUROC", StringComparison.Ordinal) && l.Contains("image F1-max", StringComparison.Ordinal), "each header on one row");
     }
 
     [Fact]
@@ -142,6 +180,7 @@ public sealed class VerbTests(CliDatasets data)
         File.ReadAllLines(csv).Should().HaveCount(expected + 1);
         run.Lines.Count(l => l.Contains("anomalous", StringComparison.Ordinal) && l.EndsWith(".png", StringComparison.Ordinal)).Should().Be(expected);
         Directory.GetFiles(Path.Combine(output, "maps")).Should().HaveCount(expected);
+        run.Lines.Should().Contain(l => l.StartsWith($"scored {expected} image(s) in ", StringComparison.Ordinal) && l.Contains("s/image) after loading the model in", StringComparison.Ordinal));
 
         var json = Path.Combine(output, "scores.json");
         (await CliRun.RunAsync(["predict", data.ModelPath, good, "--output", json, "--plain"])).ExitCode.Should().Be(0);

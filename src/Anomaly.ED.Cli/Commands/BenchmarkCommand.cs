@@ -52,7 +52,7 @@ internal sealed class BenchmarkCommand(IAnsiConsole console) : CliCommand<Benchm
                     line.Complete();
                     return report;
                 });
-                Console.Write(ReportTable.Create(report));
+                Write(ReportTable.Create(report));
                 var directory = Path.Combine(output, category);
                 Directory.CreateDirectory(directory);
                 report.SaveJson(Path.Combine(directory, "report.json"));
@@ -68,7 +68,7 @@ internal sealed class BenchmarkCommand(IAnsiConsole console) : CliCommand<Benchm
         }
 
         Console.Write(new Rule("summary").LeftJustified());
-        Console.Write(Summary(results));
+        Write(Summary(results));
         Directory.CreateDirectory(output);
         var summaryPath = Path.Combine(output, "summary.csv");
         OutputFiles.WriteText(summaryPath, SummaryCsv(results));

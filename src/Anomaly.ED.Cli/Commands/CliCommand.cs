@@ -50,6 +50,29 @@ internal abstract class CliCommand<TSettings>(IAnsiConsole console) : AsyncComma
     /// <summary>Prints one line as is: no markup and no wrapping at the console width, so log files keep whole lines.</summary>
     protected void Line(string text = "") => console.Profile.Out.Writer.WriteLine(text);
 
+    /// <summary>
+    /// Prints a table; where the output is not a terminal (a log file, CI) at its natural width, because Spectre takes
+    /// a console of unknown width as 80 columns and would break cells mid-word (<c>broken_l</c> / <c>arge</c>).
+    /// </summary>
+    protected void Write(Table table)
+    {
+        var width = console.Profile.Width;
+        if (!console.Profile.Out.IsTerminal)
+        {
+            var natural = ((Spectre.Console.Rendering.IRenderable)table).Measure(Spectre.Console.Rendering.RenderOptions.Create(console), int.MaxValue).Max;
+            console.Profile.Width = Math.Max(width, natural);
+        }
+
+        try
+        {
+            console.Write(table);
+        }
+        finally
+        {
+            console.Profile.Width = width;
+        }
+    }
+
     private static bool IsInputError(Exception e) => e is CliUsageException or DatasetException or ImageDecodeException or ModelFileException
         or FileNotFoundException or DirectoryNotFoundException or ArgumentException or OptionsValidationException;
 

@@ -39,7 +39,7 @@ internal static class DetectorFactory
             .UseDevice(settings.Device);
         if (settings.ImageSize is { } size)
         {
-            builder.WithImageSize(size);
+            builder.WithImageSize(size.Height, size.Width);
         }
 
         if (settings.Levels is not null && settings.Dims is not null)

@@ -1,8 +1,8 @@
 using System.Globalization;
-using Anomaly.ED.Methods;
 using Anomaly.ED.Cli.Datasets;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
+using Anomaly.ED.Methods;
 using Anomaly.ED.Pretrained;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Anomaly.ED.Methods;
 using Anomaly.ED.Cli.Progress;
+using Anomaly.ED.Methods;
 using Anomaly.ED.ModelFiles;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -27,7 +27,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             table.AddRow(Markup.Escape(key), Markup.Escape(value));
         }
 
-        Console.Write(table);
+        Write(table);
         return Task.FromResult(ExitCodes.Success);
     }
 
@@ -47,7 +47,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             new("backbone", $"{info.BackboneArchitecture}, {(info.BackbonePretrained ? "pretrained" : "UNTRAINED")} weights, {(info.BackboneEmbedded ? "stored in the file" : $"read from {info.BackboneSource ?? "(unknown)"}")}"),
             new("backbone fingerprint", info.BackboneFingerprint),
             new("levels", string.Join(" + ", info.Levels)),
-            new("input", $"{b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? ", short side + centre crop" : string.Empty)}"),
+            new("input", $"{b.ImageHeight}x{b.ImageWidth} (height x width){(b.KeepAspectRatio ? ", short side + centre crop" : string.Empty)}"),
             new("state", string.Create(CultureInfo.InvariantCulture, $"{info.StateTensors} tensors, {info.StateParameters:N0} values")),
             new("calibration", info.Calibration is { } c ? string.Create(CultureInfo.InvariantCulture, $"threshold {c.Threshold:G6}{(c.Normalization is null ? string.Empty : ", normalised scores")}") : "none (predict gives scores without decisions)"),
         };
@@ -73,7 +73,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
         var run = data.Epochs is { } epochs ? $", {epochs} epochs" : data.Templates is { } templates ? $", {templates} templates per pixel" : string.Empty;
         yield return new("training data", string.Create(
             CultureInfo.InvariantCulture,
-            $"{data.Images} normal images from {data.Sources.Count} source(s), sizes {string.Join(", ", data.ImageSizes)}, fitted {data.FittedUtc:yyyy-MM-dd HH:mm} UTC{run}"));
+            $"{data.Images} normal images from {data.Sources.Count} source(s), sizes {string.Join(", ", data.ImageSizes)} (width x height), fitted {data.FittedUtc:yyyy-MM-dd HH:mm} UTC{run}"));
         for (var i = 0; i < data.Sources.Count; i++)
         {
             var source = data.Sources[i];

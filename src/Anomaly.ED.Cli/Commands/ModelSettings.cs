@@ -30,5 +30,8 @@ internal class ModelSettings : CommonSettings
             Runtime = new RuntimeOptions { Device = Device, AllowDownload = Download, WeightsCacheDirectory = Cache },
             BackboneWeightsPath = BackboneWeights,
             LoggerFactory = loggerFactory,
+            // A run of the tool scores its images once and exits: a blank warm-up image would add one image's time to the
+            // run, only to make the first image as fast as the others. Services keep the library's default.
+            WarmUp = false,
         });
 }

@@ -1,9 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
-using Anomaly.ED.Evaluation;
 using Anomaly.ED.Visualization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -16,15 +16,20 @@ internal sealed class PredictCommand(IAnsiConsole console) : CliCommand<PredictS
     protected override Task<int> RunAsync(PredictSettings settings, ProgressDisplay display, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var files = InputFiles.Expand(settings.Inputs);
+        var watch = Stopwatch.StartNew();
         using var detector = settings.Load(loggerFactory);
+        var loaded = watch.Elapsed;
         var threshold = settings.Threshold ?? detector.Calibration?.Threshold;
         var predictions = display.Run(board => Predictions.Score(detector, files, settings.BatchSize, board.Start("prediction", files.Count, "images"), cancellationToken));
+        var scored = watch.Elapsed - loaded;
         var rows = predictions.Select(p => new PredictionRow(p.SourcePath!, p.Score, p.NormalizedScore, Decision(p.Score, threshold))).ToArray();
         foreach (var row in rows)
         {
             Line(string.Create(CultureInfo.InvariantCulture, $"{row.Score,10:F5}  {row.Decision ?? "-",-9}  {row.Path}"));
         }
 
+        // Wall times, so a user scoring a few images sees what the model's load and the scoring each cost.
+        Line(string.Create(CultureInfo.InvariantCulture, $"scored {files.Count} image(s) in {scored.TotalSeconds:F2} s ({scored.TotalSeconds / files.Count:F3} s/image) after loading the model in {loaded.TotalSeconds:F2} s"));
         if (threshold is null)
         {
             Line("note: the model has no calibration and no --threshold was given: scores only, no decisions.");

@@ -24,21 +24,33 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         Line($"model       {Path.GetFullPath(settings.Model)} ({detector.Method.ToString().ToUpperInvariant()})");
         Line($"test set    {data.Path} ({data.Layout}): {test.Count} images, {test.NormalCount} normal, {test.DefectiveCount} defective");
 
-        // One scoring pass: the report, the plots and the heatmaps all come from it.
+        // One scoring pass: the report, the plots and the heatmaps all come from it. A calibrated model's colour scale
+        // is known before scoring, so its panels are drawn while the next images are scored; otherwise the scale spans
+        // the whole test set and the panels follow the scoring, drawn on every core.
         var images = new List<TestImage>(test.Count);
+        var calibrated = detector.Calibration?.Normalization is { } normalization ? HeatmapRange.FromNormalization(normalization) : null;
+        var panels = 0;
         var report = display.Run(board =>
         {
             var line = board.Start("evaluation", test.Count, "images");
+            using var writer = settings.Heatmaps && calibrated is not null ? new PanelWriter(board, test.Count, cancellationToken) : null;
+            var heatmaps = new DetectorHeatmaps(detector);
             var evaluated = detector.Evaluate(
                 test,
                 new CountProgress(line, test.Count),
-                e => images.Add(new TestImage(e.Item, e.Prediction.Score, e.Prediction.Map, [.. e.Mask])),
+                e =>
+                {
+                    var image = new TestImage(e.Item, e.Prediction.Score, e.Prediction.Map, [.. e.Mask]);
+                    images.Add(image);
+                    writer?.Add(() => Panel(heatmaps, detector, image, calibrated!, null, string.Empty, output));
+                },
                 cancellationToken);
             line.Complete();
+            panels = writer?.Complete() ?? 0;
             return evaluated;
         });
 
-        Console.Write(ReportTable.Create(report));
+        Write(ReportTable.Create(report));
         report.SaveJson(Path.Combine(output, "report.json"));
         report.SaveCsv(Path.Combine(output, "report.csv"));
         OutputFiles.WriteText(Path.Combine(output, "report.txt"), report.ToTable());
@@ -67,10 +79,26 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
             Plots.ScoreHistogram([.. scores.Where((_, i) => !labels[i])], [.. scores.Where((_, i) => labels[i])], threshold, thresholdLabel));
         written.Add("score-histogram.png");
 
+        if (settings.Heatmaps && calibrated is null)
+        {
+            // One colour scale for the whole test set, so that normal images look calm and defective ones hot.
+            var range = HeatmapRange.Spanning(images.Select(i => i.Map));
+            var heatmaps = new DetectorHeatmaps(detector);
+            panels = display.Run(board =>
+            {
+                using var writer = new PanelWriter(board, images.Count, cancellationToken);
+                foreach (var image in images)
+                {
+                    writer.Add(() => Panel(heatmaps, detector, image, range, threshold, thresholdLabel, output));
+                }
+
+                return writer.Complete();
+            });
+        }
+
         if (settings.Heatmaps)
         {
-            var count = display.Run(board => WriteHeatmaps(detector, images, threshold, thresholdLabel, Path.Combine(output, "heatmaps"), board, cancellationToken));
-            written.Add($"heatmaps/ ({count} panels)");
+            written.Add($"heatmaps/ ({panels} panels)");
         }
 
         Line($"written to {output}: {string.Join(", ", written)}");
@@ -92,31 +120,19 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         return (scores, labels);
     }
 
-    private static int WriteHeatmaps(EdDetector detector, IReadOnlyList<TestImage> images, double? threshold, string thresholdLabel, string directory, IProgressBoard board, CancellationToken cancellationToken)
+    // One panel: the overlay in the image's own geometry, the colour bar of the range, the decision in the caption
+    // (the model's calibration, else the test set's threshold). Runs on a PanelWriter worker.
+    private static (string Path, byte[] Png) Panel(DetectorHeatmaps heatmaps, EdDetector detector, TestImage image, HeatmapRange range, double? threshold, string thresholdLabel, string output)
     {
-        // One colour scale for the whole test set, so that normal images look calm and defective ones hot.
-        var range = HeatmapRange.Spanning(images.Select(i => i.Map));
-        var options = new VisualizationOptions { Range = range };
-        var heatmaps = new DetectorHeatmaps(detector);
-        var line = board.Start("heatmaps", images.Count, "images");
-        var progress = new CountProgress(line, images.Count);
-        for (var i = 0; i < images.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (item, score, map, _) = images[i];
-            var anomalous = detector.Calibration?.IsAnomalous(score);
-            var overlay = heatmaps.RenderOverlay(new AnomalyPrediction(score, null, anomalous, map, item.ImagePath), item.MaskPath, options);
-            var decision = anomalous is { } isAnomalous
-                ? isAnomalous ? "ANOMALOUS" : "normal"
-                : threshold is { } t ? (score >= t ? "ANOMALOUS" : "normal") + $" ({thresholdLabel})" : "no threshold";
-            var caption = string.Create(CultureInfo.InvariantCulture, $"{item.DefectType}/{Path.GetFileName(item.ImagePath)}  score {score:G4}  {decision}");
-            var panel = Plots.HeatmapPanel(overlay, range.Low, range.High, caption);
-            OutputFiles.WriteBytes(Path.Combine(directory, item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath) + ".png"), panel);
-            progress.Report(i + 1);
-        }
-
-        line.Complete();
-        return images.Count;
+        var (item, score, map, _) = image;
+        var anomalous = detector.Calibration?.IsAnomalous(score);
+        var overlay = heatmaps.RenderOverlay(new AnomalyPrediction(score, null, anomalous, map, item.ImagePath), item.MaskPath, new VisualizationOptions { Range = range });
+        var decision = anomalous is { } isAnomalous
+            ? isAnomalous ? "ANOMALOUS" : "normal"
+            : threshold is { } t ? (score >= t ? "ANOMALOUS" : "normal") + $" ({thresholdLabel})" : "no threshold";
+        var caption = string.Create(CultureInfo.InvariantCulture, $"{item.DefectType}/{Path.GetFileName(item.ImagePath)}\nscore {score:G4}  {decision}");
+        var path = Path.Combine(output, "heatmaps", item.DefectType, Path.GetFileNameWithoutExtension(item.ImagePath) + ".png");
+        return (path, Plots.HeatmapPanel(overlay, range.Low, range.High, caption));
     }
 
     /// <summary>What the plots and heatmaps need of one scored test image: its score, its smoothed map and its mask at the model's resolution.</summary>

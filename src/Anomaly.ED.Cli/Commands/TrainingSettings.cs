@@ -61,9 +61,9 @@ internal class TrainingSettings : CommonSettings
     [Description("Adam learning rate (default 0.0001).")]
     public double? LearningRate { get; init; }
 
-    [CommandOption("-s|--image-size <N>")]
-    [Description("Input height and width in pixels (default 256).")]
-    public int? ImageSize { get; init; }
+    [CommandOption("-s|--image-size <N|HxW>")]
+    [Description("Input size in pixels: N for N x N, or HxW, height first (e.g. 640x256 for a part 2.5 times taller than wide; default 256).")]
+    public ImageSize? ImageSize { get; init; }
 
     [CommandOption("--seed <N>")]
     [Description("Seed of initialisation and shuffling (default 3407, the reference's).")]
@@ -110,9 +110,9 @@ internal class TrainingSettings : CommonSettings
         {
             problem = "--epochs, --batch-size, --heads and --layers must be positive.";
         }
-        else if (ImageSize is < 32)
+        else if (ImageSize is { } size && Math.Min(size.Height, size.Width) < 32)
         {
-            problem = $"--image-size must be at least 32, got {ImageSize}.";
+            problem = $"--image-size must be at least 32 pixels each way, got {size}.";
         }
         else if (Calibrate is { } fpr && !(fpr > 0 && fpr < 1))
         {

@@ -86,6 +86,7 @@ internal static class ModelComposer
         try
         {
             Runtime.IntraOpThreads.Apply(options.Runtime.IntraOpThreads);
+            Runtime.Nnpack.Disable();
             if (content is not null)
             {
                 var fingerprint = BackboneFingerprint.Compute(extractor);
