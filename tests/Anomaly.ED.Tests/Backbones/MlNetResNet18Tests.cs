@@ -71,7 +71,7 @@ public sealed class MlNetResNet18Tests(ITestOutputHelper log)
     [Fact]
     public void AGraphThatIsNotThePackagesLayoutIsRefusedNamingTheNode()
     {
-        using var files = new Weights.WeightsTestFiles();
+        using var files = new Formats.WeightsTestFiles();
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxPath));
         var conv = model.Graph.Node.Where(n => n.OpType == "Conv").ElementAt(5);
         conv.Attribute.Single(a => a.Name == "strides").Ints[0] = 3;
@@ -103,7 +103,7 @@ public sealed class MlNetResNet18Tests(ITestOutputHelper log)
     public void ThePackageIsFoundInTheNuGetPackagesFolderInAnyRestoredVersion()
     {
         var previous = Environment.GetEnvironmentVariable(NuGetPackageFile.PackagesFolderEnvironmentVariable);
-        using var files = new Weights.WeightsTestFiles();
+        using var files = new Formats.WeightsTestFiles();
         var file = new NuGetPackageFile("Anomaly.ED.Absent.Package", "1.0.0", "tools/Model.onnx", "AbsentModels/Model.onnx");
         var other = Path.Combine(files.Directory, "anomaly.ed.absent.package", "2.0.0", "tools", "Model.onnx");
         Directory.CreateDirectory(Path.GetDirectoryName(other)!);

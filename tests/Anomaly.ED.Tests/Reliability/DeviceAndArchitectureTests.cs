@@ -86,7 +86,7 @@ public sealed class DeviceAndArchitectureTests
     public void WeightsOfAnotherArchitectureAreAMismatchListingTheKeys()
     {
         using var folder = new TempDirectory();
-        var resnet18 = Path.Combine(AppContext.BaseDirectory, "Weights", "Data", "resnet18_layer1.pth");
+        var resnet18 = Path.Combine(AppContext.BaseDirectory, "Formats", "Data", "resnet18_layer1.pth");
         var wide = Path.Combine(folder.Path, "wide_resnet50_2_layer1.safetensors");
         using (var network = new ResNet(BackboneCatalog.Get("wide_resnet50_2"), stageCount: 1, includeClassifier: false))
         {

@@ -13,7 +13,7 @@ namespace Anomaly.ED.Tests.Reliability;
 /// </summary>
 public sealed class PyTorchCheckpointFuzzTests(ITestOutputHelper output)
 {
-    private static readonly string DataFolder = Path.Combine(AppContext.BaseDirectory, "Weights", "Data");
+    private static readonly string DataFolder = Path.Combine(AppContext.BaseDirectory, "Formats", "Data");
 
     /// <summary>Managed bytes a case may allocate: generous for a small file, far below what a hostile length declares.</summary>
     internal static long AllocationLimit(int inputLength) => (64L << 20) + (64L * inputLength);

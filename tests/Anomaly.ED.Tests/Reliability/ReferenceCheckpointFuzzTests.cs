@@ -15,7 +15,7 @@ public sealed class ReferenceCheckpointFuzzTests(ITestOutputHelper output)
     public void MutatedReferenceFilesImportOrAreRefusedWithTheDocumentedException()
     {
         using var folder = new TempDirectory();
-        var checkpoint = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Weights", "Data", "ed_tiny-pix.pth"));
+        var checkpoint = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Formats", "Data", "ed_tiny-pix.pth"));
         var features = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Reliability", "Seeds", "reference_features_32.pkl"));
         var checkpointPath = Path.Combine(folder.Path, "case-pix.pth");
         var featuresPath = Path.Combine(folder.Path, "case.pkl");

@@ -5,7 +5,7 @@ using Anomaly.ED.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Network;
+namespace Anomaly.ED.Tests.Methods.Ed.Network;
 
 /// <summary>The ED and FOD level networks against golden/model: state dict, fixed tables, reference features, forward passes.</summary>
 public sealed class NetworkParityTests(ITestOutputHelper output)

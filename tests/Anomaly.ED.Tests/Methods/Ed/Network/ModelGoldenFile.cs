@@ -6,7 +6,7 @@ using Anomaly.ED.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Network;
+namespace Anomaly.ED.Tests.Methods.Ed.Network;
 
 /// <summary>
 /// One golden/model file: its configuration as <see cref="EdLevelOptions"/>, a network with the golden initial

@@ -3,7 +3,7 @@ using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Formats;
 
 public sealed class SafetensorsGoldenTests
 {

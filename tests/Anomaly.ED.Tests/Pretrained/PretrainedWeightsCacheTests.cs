@@ -7,7 +7,7 @@ using Anomaly.ED.Backbones;
 using Anomaly.ED.Pretrained;
 using Anomaly.ED.Runtime;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Pretrained;
 
 public sealed class PretrainedWeightsCacheTests : IDisposable
 {

@@ -2,7 +2,7 @@ using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Templates;
+namespace Anomaly.ED.Tests.Methods.Hetmm;
 
 public sealed class PatchTemplateSelectionTests
 {

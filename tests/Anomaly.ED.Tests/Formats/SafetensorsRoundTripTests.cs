@@ -5,7 +5,7 @@ using Anomaly.ED.Formats;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Formats;
 
 public sealed class SafetensorsRoundTripTests : IDisposable
 {

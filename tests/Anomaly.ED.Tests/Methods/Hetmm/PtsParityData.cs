@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Anomaly.ED.Tests.Templates;
+namespace Anomaly.ED.Tests.Methods.Hetmm;
 
 /// <summary>
 /// Cases of pts-parity.json: small L2-normalised template sets with the labels scikit-learn 1.2.1's OPTICS assigns
@@ -44,7 +44,7 @@ public sealed record PtsParityCase(
 
     public static IReadOnlyList<PtsParityCase> Load()
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Templates", "pts-parity.json");
+        var path = Path.Combine(AppContext.BaseDirectory, "Methods", "Hetmm", "pts-parity.json");
         using var stream = File.OpenRead(path);
         using var document = JsonDocument.Parse(stream);
         return document.RootElement.GetProperty("cases").Deserialize<PtsParityCase[]>()!;

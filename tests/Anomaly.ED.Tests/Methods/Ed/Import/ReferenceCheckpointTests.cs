@@ -5,7 +5,7 @@ using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Tests.Detector;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Methods.Ed.Import;
 
 /// <summary>
 /// A checkpoint written by the reference ED code's own model class (ed_tiny-pix.pth) and reference features in its
@@ -16,7 +16,7 @@ public sealed class ReferenceCheckpointTests
 {
     private static readonly string[] Stages = ["layer2", "layer3"];
 
-    private static string DataFile(string name) => Path.Combine(AppContext.BaseDirectory, "Weights", "Data", name);
+    private static string DataFile(string name) => Path.Combine(AppContext.BaseDirectory, "Formats", "Data", name);
 
     [Fact]
     public void ReadsEveryLevelAndTheReferenceFeaturesWithTheirValues()

@@ -2,12 +2,12 @@ using System.Text.Json;
 using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Methods.Ed.Network;
 using Anomaly.ED.Methods.Ed.Training;
-using Anomaly.ED.Tests.Network;
+using Anomaly.ED.Tests.Methods.Ed.Network;
 using Anomaly.ED.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Training;
+namespace Anomaly.ED.Tests.Methods.Ed.Training;
 
 /// <summary>The minimax losses and one Adam step against golden/model.</summary>
 public sealed class ObjectiveParityTests(ITestOutputHelper output)

@@ -1,4 +1,4 @@
-# Makes the PyTorch test files of tests/Anomaly.ED.Tests/Weights (run once; the outputs are committed).
+# Makes the PyTorch test files of tests/Anomaly.ED.Tests/Formats/Data (run once; the outputs are committed).
 # Debian 12: python3-torch 1.13.1, python3-torchvision 0.14.1.   Run: /usr/bin/python3 make_pytorch_files.py
 import collections, json, os, zipfile
 import torch, torchvision

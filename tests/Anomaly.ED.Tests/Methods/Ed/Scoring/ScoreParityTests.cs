@@ -1,11 +1,11 @@
 using Anomaly.ED.Methods.Ed.Scoring;
 using Anomaly.ED.Scoring;
-using Anomaly.ED.Tests.Network;
+using Anomaly.ED.Tests.Methods.Ed.Network;
 using Anomaly.ED.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Scoring;
+namespace Anomaly.ED.Tests.Methods.Ed.Scoring;
 
 /// <summary>Per-token test-time scores against golden/model.</summary>
 public sealed class ScoreParityTests(ITestOutputHelper output)

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Formats;
 
 public sealed class ModuleStateDictTests : IDisposable
 {

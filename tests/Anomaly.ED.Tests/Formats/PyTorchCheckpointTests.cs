@@ -3,7 +3,7 @@ using Anomaly.ED.Backbones;
 using Anomaly.ED.Formats;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Formats;
 
 /// <summary>
 /// Reading torch.save files (zip and legacy formats) written by PyTorch 1.13; the files and the script that made them
@@ -11,7 +11,7 @@ namespace Anomaly.ED.Tests.Weights;
 /// </summary>
 public sealed class PyTorchCheckpointTests
 {
-    private static string DataFile(string name) => Path.Combine(AppContext.BaseDirectory, "Weights", "Data", name);
+    private static string DataFile(string name) => Path.Combine(AppContext.BaseDirectory, "Formats", "Data", name);
 
     [Theory]
     [InlineData("small_zip.pth")]

@@ -1,6 +1,6 @@
 using Anomaly.ED.Formats;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Formats;
 
 public sealed class SafetensorsHeaderValidationTests : IDisposable
 {

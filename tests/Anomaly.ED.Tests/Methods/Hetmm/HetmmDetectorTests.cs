@@ -9,7 +9,7 @@ using Anomaly.ED.Training;
 using Microsoft.Extensions.Options;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Templates;
+namespace Anomaly.ED.Tests.Methods.Hetmm;
 
 /// <summary>HETMM through the detector: no training, hot-added normals, tiny sets, model files, options and concurrency, on the tiny generated dataset.</summary>
 [Collection(DetectorCollection.Name)]

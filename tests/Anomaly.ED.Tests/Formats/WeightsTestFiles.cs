@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Anomaly.ED.Tests.Weights;
+namespace Anomaly.ED.Tests.Formats;
 
 /// <summary>A scratch folder deleted with the test, and a writer of hand-made (possibly malformed) safetensors files.</summary>
 internal sealed class WeightsTestFiles : IDisposable

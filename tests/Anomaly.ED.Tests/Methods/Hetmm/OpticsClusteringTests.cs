@@ -1,6 +1,6 @@
 using Anomaly.ED.Methods.Hetmm;
 
-namespace Anomaly.ED.Tests.Templates;
+namespace Anomaly.ED.Tests.Methods.Hetmm;
 
 public sealed class OpticsClusteringTests
 {

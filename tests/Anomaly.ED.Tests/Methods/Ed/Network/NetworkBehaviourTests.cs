@@ -8,7 +8,7 @@ using Anomaly.ED.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Network;
+namespace Anomaly.ED.Tests.Methods.Ed.Network;
 
 /// <summary>Behaviour beyond the reference: validation, any H x W grid, broadcast reference tokens, device/dtype moves.</summary>
 public sealed class NetworkBehaviourTests

@@ -6,7 +6,7 @@ using Anomaly.ED.Scoring;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Scoring;
+namespace Anomaly.ED.Tests.Methods.Ed.Scoring;
 
 public sealed class EdAnomalyScorerTests
 {

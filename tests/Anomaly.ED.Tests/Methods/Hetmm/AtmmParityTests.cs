@@ -4,7 +4,7 @@ using Anomaly.ED.Methods.Hetmm;
 using Anomaly.ED.Tests.TestSupport;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Templates;
+namespace Anomaly.ED.Tests.Methods.Hetmm;
 
 /// <summary>HETMM matching, level combination and post-processing against golden/pipeline/hetmm_atmm.safetensors (README section 4, tolerances there).</summary>
 public sealed class AtmmParityTests : IDisposable

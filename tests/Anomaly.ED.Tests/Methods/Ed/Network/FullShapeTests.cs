@@ -6,7 +6,7 @@ using Anomaly.ED.Tests.TestSupport;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Anomaly.ED.Tests.Network;
+namespace Anomaly.ED.Tests.Methods.Ed.Network;
 
 /// <summary>ED at the real level-1 size (32x32 grid, 512 channels, d_model 256, 8 heads, 3 layers).</summary>
 public sealed class FullShapeTests(ITestOutputHelper output)
