@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1021, EventName = "ModelLoaded", Level = LogLevel.Information, Message = "Loaded the {Method} model '{Path}'")]
     public static partial void ModelLoaded(ILogger logger, string path, DetectorMethod method);
 
+    [LoggerMessage(EventId = 1022, EventName = "OnnxExported", Level = LogLevel.Information, Message = "Exported the {Method} model to ONNX '{Path}' (external data: {External})")]
+    public static partial void OnnxExported(ILogger logger, string path, DetectorMethod method, bool external);
+
     [LoggerMessage(EventId = 1030, EventName = "TemplatesStored", Level = LogLevel.Information, Message = "HETMM holds {Templates} templates per pixel after adding {Images} normal images ({Megabytes:F1} MB)")]
     public static partial void TemplatesStored(ILogger logger, long templates, int images, double megabytes);
 

@@ -104,6 +104,7 @@ internal static class ModelComposer
                 model.LoadState(content.State, path!);
                 model.Calibration = content.Calibration;
                 model.TrainingData = content.TrainingData;
+                model.SourceModelSha256 = content.ContentSha256;
             }
 
             return model;
