@@ -48,6 +48,40 @@ public sealed partial class ExportTests(CliDatasets data)
         Declared(config, "output").Select(t => t.Name).Should().Contain("score", "the model holds no calibration, so score is the decision's input");
     }
 
+    [Fact]
+    public async Task Predict_and_info_read_an_exported_graph_as_they_read_the_model_file()
+    {
+        var folder = data.NewFolder();
+        var onnx = Path.Combine(folder, "bottle.onnx");
+        (await CliRun.RunAsync(["export", data.ModelPath, "--output", onnx])).ExitCode.Should().Be(0);
+        var images = Path.Combine(data.Mvtec, "test", "*", "*.png");
+
+        var fromModel = await CliRun.RunAsync(["predict", data.ModelPath, images, "--output", Path.Combine(folder, "model.csv"), "--plain"]);
+        var fromOnnx = await CliRun.RunAsync(["predict", onnx, images, "--output", Path.Combine(folder, "onnx.csv"), "--heatmaps", Path.Combine(folder, "heatmaps"), "--plain"]);
+
+        fromOnnx.ExitCode.Should().Be(0, fromOnnx.Output);
+        var expected = Scores(Path.Combine(folder, "model.csv"));
+        var actual = Scores(Path.Combine(folder, "onnx.csv"));
+        actual.Keys.Should().BeEquivalentTo(expected.Keys).And.HaveCount(6);
+        foreach (var (image, score) in expected)
+        {
+            actual[image].Should().BeApproximately(score, Math.Abs(score) * 1e-5, image);
+        }
+
+        Directory.GetFiles(Path.Combine(folder, "heatmaps"), "*_overlay.png").Should().HaveCount(6);
+
+        var info = await CliRun.RunAsync(["info", onnx]);
+        info.ExitCode.Should().Be(0, info.Output);
+        info.Output.Should().Contain("ONNX export 1").And.Contain(ModelFileInfo.Read(data.ModelPath).ContentSha256).And.Contain("resnet18").And.Contain("64x64");
+
+        var test = await CliRun.RunAsync(["test", onnx, data.Mvtec, "--output", data.NewFolder(), "--plain"]);
+        test.ExitCode.Should().Be(2, test.Output);
+        test.Output.Should().Contain("exported ONNX graph");
+    }
+
+    private static Dictionary<string, double> Scores(string csv) =>
+        File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => double.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture));
+
     [Theory]
     [InlineData("--format", "tflite")]
     [InlineData("--max-batch", "0")]
