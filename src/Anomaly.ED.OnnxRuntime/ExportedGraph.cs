@@ -93,7 +93,7 @@ internal sealed record ExportedGraph(
             throw new ModelFileException(path, $"its outputs ({string.Join(", ", session.OutputMetadata.Keys)}) do not match its metadata 'calibration' ({(calibration is null ? "none" : calibration.Normalization is null ? "threshold only" : "threshold and normalisation")}).");
         }
 
-        return new ExportedGraph(method, height, width, transform, calibration, hasNormalized, hasDecision, metadata);
+        return new ExportedGraph(method, height, width, transform, calibration, hasNormalized, hasDecision, metadata.AsReadOnly());
     }
 
     private static void RequireTensor(IReadOnlyDictionary<string, NodeMetadata> tensors, string name, TensorElementType type, int[] dimensions, string kind, string path)

@@ -1,4 +1,5 @@
 using Anomaly.ED.Cli.Export;
+using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -25,7 +26,7 @@ internal sealed class ExportCommand(IAnsiConsole console) : CliCommand<ExportSet
         var model = Path.Combine(version, TritonConfig.ModelFileName);
         Written(model, detector.ExportOnnx(model));
         var config = Path.Combine(folder, TritonConfig.FileName);
-        Output.OutputFiles.WriteText(config, TritonConfig.For(model, settings.TritonName, settings.MaxBatch));
+        OutputFiles.WriteText(config, TritonConfig.For(model, settings.TritonName, settings.MaxBatch));
         Line($"triton config: {config}");
         return Task.FromResult(ExitCodes.Success);
     }
