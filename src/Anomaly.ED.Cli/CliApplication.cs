@@ -39,6 +39,9 @@ internal static class CliApplication
             config.AddCommand<InfoCommand>("info")
                 .WithDescription("Show what a model file holds and verify its content hash.")
                 .WithExample("info", "bottle.edmodel");
+            config.AddCommand<ExportCommand>("export")
+                .WithDescription("Export a model as an ONNX graph (pixels to decision), alone or as a Triton model repository.")
+                .WithExample("export", "bottle.edmodel", "--format", "triton", "--output", "models", "--name", "bottle");
             config.AddCommand<BenchmarkCommand>("benchmark")
                 .WithDescription("Train and evaluate every category of MVTec AD, BTAD or MVTec 3D-AD, with a per-category and mean table.")
                 .WithExample("benchmark", "data/mvtec_anomaly_detection", "--dataset", "mvtec", "--download");

@@ -80,6 +80,7 @@ public sealed class EdDetector : IDisposable
         using (gate.Write())
         {
             Log.FitStarted(logger, Method, trainingSet.Count);
+            model.SourceModelSha256 = null;
             return model.Fit(trainingSet, fit, progress, logger, cancellationToken);
         }
     }
@@ -109,6 +110,7 @@ public sealed class EdDetector : IDisposable
         var edModel = model as EdModel ?? throw new NotSupportedException($"Reference checkpoints are ED/FOD models; this detector runs {Method}.");
         using (gate.Write())
         {
+            edModel.SourceModelSha256 = null;
             edModel.ImportReferenceCheckpoint(checkpointPath, referenceFeaturesPath);
         }
     }
@@ -126,6 +128,7 @@ public sealed class EdDetector : IDisposable
         normalImages.RequireNormalImagesOnly("Added image set", nameof(normalImages));
         using (gate.Write())
         {
+            model.SourceModelSha256 = null;
             model.AddNormalImages(normalImages, progress, logger, cancellationToken);
         }
     }
@@ -281,6 +284,7 @@ public sealed class EdDetector : IDisposable
         using (gate.Write())
         {
             model.Calibration = value;
+            model.SourceModelSha256 = null;
         }
     }
 
@@ -294,8 +298,32 @@ public sealed class EdDetector : IDisposable
         using (EnterFitted())
         {
             using var content = model.ToContent(includeBackboneWeights || !model.Backbone.Pretrained, null);
-            ModelFile.Save(path, content);
+            // The detector's state is now that file's, so an export records its hash.
+            model.SourceModelSha256 = ModelFile.Save(path, content);
             Log.ModelSaved(logger, path, content.BackboneState is not null);
+        }
+    }
+
+    /// <summary>
+    /// Exports the fitted detector as one ONNX graph (opset 17) from the image resized to the model's input size, as uint8
+    /// RGB (batch, height, width, 3), to <c>anomaly_map</c>, <c>score</c> and, when calibrated, <c>normalized_score</c> and
+    /// <c>is_anomalous</c>; its metadata names the method, backbone, preprocessing, calibration and the model file it came from.
+    /// </summary>
+    /// <param name="path">The <c>.onnx</c> file to write, replaced atomically; its folder must exist.</param>
+    /// <param name="exportOptions">Export settings; null for the defaults.</param>
+    /// <returns>The external data file written beside the model (<c>&lt;path&gt;.data</c>), or null when the model is one file.</returns>
+    /// <exception cref="InvalidOperationException">The detector has not been fitted.</exception>
+    /// <exception cref="NotSupportedException">The backbone has no ONNX export.</exception>
+    public string? ExportOnnx(string path, OnnxExportOptions? exportOptions = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var export = exportOptions ?? new OnnxExportOptions();
+        export.Validate();
+        using (EnterFitted())
+        {
+            var data = OnnxExporter.Export(model, path, model.SourceModelSha256, export.ExternalDataThresholdBytes);
+            Log.OnnxExported(logger, path, Method, data is not null);
+            return data;
         }
     }
 

@@ -21,7 +21,7 @@ internal static class DetectorFactory
         }
 
         var name = settings.Weights ?? backbone;
-        var cache = new PretrainedWeightsCache(new PretrainedWeightsOptions { CacheDirectory = settings.Cache });
+        var cache = new PretrainedWeightsCache(settings.Cache);
         return display.RunAsync(board => BackboneWeights.ResolveAsync(
             name,
             File.Exists(name) ? backbone : settings.Backbone,

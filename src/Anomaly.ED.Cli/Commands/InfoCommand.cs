@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Anomaly.ED.Cli.Progress;
+using Anomaly.ED.Backbones;
+using Anomaly.ED.Cli.Models;
 using Anomaly.ED.Methods;
+using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.ModelFiles;
+using Anomaly.ED.OnnxRuntime;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -13,8 +16,7 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
 {
     protected override Task<int> RunAsync(InfoSettings settings, ProgressDisplay display, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        var info = ModelFileInfo.Read(settings.Model);
-        var rows = Rows(info);
+        var rows = PredictingModel.IsOnnx(settings.Model) ? OnnxRows(settings.Model, loggerFactory) : Rows(ModelFileInfo.Read(settings.Model));
         if (settings.Json)
         {
             Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(rows.ToDictionary(r => r.Key, r => r.Value), new JsonSerializerOptions { WriteIndented = true }));
@@ -60,6 +62,35 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
 
         return rows;
     }
+
+    // An export's metadata, read by ONNX Runtime (which also checks that the graph is one of ours).
+    private static List<KeyValuePair<string, string>> OnnxRows(string path, ILoggerFactory loggerFactory)
+    {
+        using var detector = OnnxDetector.Load(path, new OnnxDetectorOptions { LoggerFactory = loggerFactory });
+        var m = detector.Metadata;
+        var fullPath = Path.GetFullPath(path);
+        var external = fullPath + ".data";
+        var rows = new List<KeyValuePair<string, string>>
+        {
+            new("file", fullPath),
+            new("size", string.Create(CultureInfo.InvariantCulture, $"{new FileInfo(fullPath).Length / (1024.0 * 1024.0):F2} MiB{(File.Exists(external) ? $" + {new FileInfo(external).Length / (1024.0 * 1024.0):F2} MiB external data" : string.Empty)}")),
+            new("format", $"ONNX export {m.GetValueOrDefault("format_version")}, read by ONNX Runtime"),
+            new("written by", $"Anomaly.ED {m.GetValueOrDefault("library_version") ?? "(unknown)"}"),
+            new("exported from", m.TryGetValue("source_model_sha256", out var source) ? $"model file with content hash sha256 {source}" : "a detector not saved to a model file"),
+            new("method", MethodDescriptor.For(detector.Method).DisplayName),
+            new("backbone", $"{m.GetValueOrDefault("backbone")}, fingerprint {m.GetValueOrDefault("backbone_fingerprint")}"),
+            new("input", $"uint8 RGB {m.GetValueOrDefault("input_height")}x{m.GetValueOrDefault("input_width")}, resized as: {m.GetValueOrDefault("transform")}"),
+            new("calibration", detector.Calibration is { } c ? string.Create(CultureInfo.InvariantCulture, $"threshold {c.Threshold:G6}{(c.Normalization is null ? string.Empty : ", normalised scores")}") : "none (predict gives scores without decisions)"),
+        };
+        if (m.TryGetValue("training_data", out var trainingJson) && JsonSerializer.Deserialize<TrainingDataSummary>(trainingJson, TrainingDataJson) is { } data)
+        {
+            rows.AddRange(TrainingDataRows(data));
+        }
+
+        return rows;
+    }
+
+    private static readonly JsonSerializerOptions TrainingDataJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     // One line for the whole, then one per source of normal images.
     private static IEnumerable<KeyValuePair<string, string>> TrainingDataRows(TrainingDataSummary? data)

@@ -7,7 +7,7 @@ namespace Anomaly.ED.Cli.Commands;
 internal sealed class InfoSettings : CommonSettings
 {
     [CommandArgument(0, "<MODEL>")]
-    [Description("The model file.")]
+    [Description("The model file (.edmodel), or an ONNX file written by export.")]
     public string Model { get; init; } = string.Empty;
 
     [CommandOption("--json")]

@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using Anomaly.ED.Cli.Models;
+using Anomaly.ED.OnnxRuntime;
+using Anomaly.ED.Pretrained;
 using Spectre.Console.Cli;
 
 namespace Anomaly.ED.Cli.Commands;
@@ -7,7 +10,7 @@ namespace Anomaly.ED.Cli.Commands;
 internal class ModelSettings : CommonSettings
 {
     [CommandArgument(0, "<MODEL>")]
-    [Description("The model file written by fit.")]
+    [Description("The model file written by fit (predict also takes an .onnx file written by export).")]
     public string Model { get; init; } = string.Empty;
 
     [CommandOption("--cache <DIR>")]
@@ -22,8 +25,16 @@ internal class ModelSettings : CommonSettings
     [Description("Read the backbone weights from this file instead (its fingerprint must match the model's).")]
     public string? BackboneWeights { get; init; }
 
-    /// <summary>Loads the model with these runtime settings.</summary>
-    public EdDetector Load(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => EdDetector.Load(
+    /// <summary>Loads a model file or, for <c>.onnx</c>, an exported graph run with ONNX Runtime on <see cref="CommonSettings.Device"/>.</summary>
+    public PredictingModel LoadForPrediction(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => PredictingModel.IsOnnx(Model)
+        ? new PredictingModel.Onnx(OnnxDetector.Load(Model, new OnnxDetectorOptions { Device = Device, LoggerFactory = loggerFactory }))
+        : new PredictingModel.Torch(Load(loggerFactory));
+
+    /// <summary>Loads the model file with these runtime settings.</summary>
+    /// <exception cref="CliUsageException">The model is an exported graph, which this verb cannot use.</exception>
+    public EdDetector Load(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => PredictingModel.IsOnnx(Model)
+        ? throw new CliUsageException($"'{Model}' is an exported ONNX graph; this verb needs the model file (.edmodel) it was exported from.")
+        : EdDetector.Load(
         Model,
         new LoadOptions
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Anomaly.ED.Cli.Models;
 using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Visualization;
@@ -17,7 +18,7 @@ internal sealed class PredictCommand(IAnsiConsole console) : CliCommand<PredictS
     {
         var files = InputFiles.Expand(settings.Inputs);
         var watch = Stopwatch.StartNew();
-        using var detector = settings.Load(loggerFactory);
+        using var detector = settings.LoadForPrediction(loggerFactory);
         var loaded = watch.Elapsed;
         var threshold = settings.Threshold ?? detector.Calibration?.Threshold;
         var predictions = display.Run(board => Predictions.Score(detector, files, settings.BatchSize, board.Start("prediction", files.Count, "images"), cancellationToken));
@@ -68,9 +69,8 @@ internal sealed class PredictCommand(IAnsiConsole console) : CliCommand<PredictS
     private static string Json(IReadOnlyList<PredictionRow> rows, double? threshold) =>
         JsonSerializer.Serialize(new { threshold, predictions = rows }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower });
 
-    private static int WriteHeatmaps(EdDetector detector, IReadOnlyList<AnomalyPrediction> predictions, string directory, IProgressBoard board, CancellationToken cancellationToken)
+    private static int WriteHeatmaps(PredictingModel detector, IReadOnlyList<AnomalyPrediction> predictions, string directory, IProgressBoard board, CancellationToken cancellationToken)
     {
-        var heatmaps = new DetectorHeatmaps(detector);
         var options = new VisualizationOptions { Range = HeatmapRange.Spanning(predictions.Select(p => p.Map)) };
         var line = board.Start("heatmaps", predictions.Count, "images");
         var progress = new CountProgress(line, predictions.Count);
@@ -80,7 +80,7 @@ internal sealed class PredictCommand(IAnsiConsole console) : CliCommand<PredictS
             cancellationToken.ThrowIfCancellationRequested();
             var stem = Path.GetFileNameWithoutExtension(predictions[i].SourcePath!);
             var name = names.Add(stem) ? stem : $"{stem}_{i}";
-            PngFile.Write(heatmaps.RenderOverlay(predictions[i], null, options), Path.Combine(directory, name + "_overlay.png"));
+            PngFile.Write(detector.RenderOverlay(predictions[i], options), Path.Combine(directory, name + "_overlay.png"));
             progress.Report(i + 1);
         }
 

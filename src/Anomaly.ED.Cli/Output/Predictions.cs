@@ -1,3 +1,4 @@
+using Anomaly.ED.Cli.Models;
 using Anomaly.ED.Cli.Progress;
 
 namespace Anomaly.ED.Cli.Output;
@@ -5,7 +6,7 @@ namespace Anomaly.ED.Cli.Output;
 /// <summary>Scores many image files in chunks (the library decodes each chunk in parallel and scores it in batches), reporting progress per chunk.</summary>
 internal static class Predictions
 {
-    public static IReadOnlyList<AnomalyPrediction> Score(EdDetector detector, IReadOnlyList<string> paths, int batchSize, ProgressLine line, CancellationToken cancellationToken)
+    public static IReadOnlyList<AnomalyPrediction> Score(PredictingModel detector, IReadOnlyList<string> paths, int batchSize, ProgressLine line, CancellationToken cancellationToken)
     {
         var options = new PredictOptions { BatchSize = batchSize };
         var progress = new CountProgress(line, paths.Count);

@@ -49,6 +49,10 @@ internal abstract class DetectorModel : IDisposable
     /// loaded from a file written before the library recorded it.</summary>
     public TrainingDataSummary? TrainingData { get; set; }
 
+    /// <summary>The content hash of the model file whose state this model holds unchanged (set by loading and saving,
+    /// cleared by any change), recorded in an ONNX export; null when the state is in no file.</summary>
+    public string? SourceModelSha256 { get; set; }
+
     /// <summary>The method's per-level scorer.</summary>
     protected abstract IAnomalyScorer Scorer { get; }
 

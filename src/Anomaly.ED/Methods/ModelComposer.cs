@@ -103,6 +103,7 @@ internal static class ModelComposer
                 model.LoadState(content.State, path!);
                 model.Calibration = content.Calibration;
                 model.TrainingData = content.TrainingData;
+                model.SourceModelSha256 = content.ContentSha256;
             }
 
             return model;
@@ -132,7 +133,7 @@ internal static class ModelComposer
 
         if (backbone.PretrainedCheckpoint is not null)
         {
-            var cache = new PretrainedWeightsCache(new PretrainedWeightsOptions { CacheDirectory = options.Runtime.WeightsCacheDirectory });
+            var cache = new PretrainedWeightsCache(options.Runtime.WeightsCacheDirectory);
             return await ResNetFeatureExtractor.FromPretrainedAsync(
                 backbone.Name!, backbone.Levels!, backbone.PretrainedCheckpoint, options.Runtime.AllowDownload, cache, MethodRegistry.Get(options.Method).Activation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }

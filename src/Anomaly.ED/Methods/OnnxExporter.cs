@@ -64,6 +64,9 @@ internal static class OnnxExporter
             ["input_height"] = model.Height.ToString(CultureInfo.InvariantCulture),
             ["input_width"] = model.Width.ToString(CultureInfo.InvariantCulture),
             ["options"] = ModelOptionsCodec.Write(model.Options),
+
+            // How a client resizes (and crops) an image to the input: the library's filters reproduce it bit for bit.
+            ["transform"] = JsonSerializer.Serialize(model.Transform.Options, json),
         };
         if (model.Calibration is not null)
         {

@@ -34,7 +34,8 @@ internal static class ModelFile
         WriteIndented = false,
     };
 
-    public static void Save(string path, ModelFileContent content)
+    /// <summary>Writes the file and returns its content hash (metadata <c>content_sha256</c>).</summary>
+    public static string Save(string path, ModelFileContent content)
     {
         var tensors = content.State.ToList();
         if (content.BackboneState is not null)
@@ -72,8 +73,10 @@ internal static class ModelFile
             metadata["training"] = JsonSerializer.Serialize(content.Training with { OptimizerState = null }, Json);
         }
 
-        metadata["content_sha256"] = ContentHash(metadata, tensors);
+        var contentHash = ContentHash(metadata, tensors);
+        metadata["content_sha256"] = contentHash;
         SafetensorsWriter.Save(path, tensors, metadata);
+        return contentHash;
     }
 
     public static ModelFileContent Load(string path)
@@ -147,7 +150,7 @@ internal static class ModelFile
                     training = training with { OptimizerState = optimizer.data<byte>().ToArray() };
                 }
 
-                return new ModelFileContent(method, optionsJson, version, calibration, backbone, state, backboneState, training, trainingData);
+                return new ModelFileContent(method, optionsJson, version, calibration, backbone, state, backboneState, training, trainingData) { ContentSha256 = actualHash };
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException)
             {
@@ -204,6 +207,9 @@ internal sealed record ModelFileContent(
     TrainingState? Training,
     TrainingDataSummary? TrainingData = null) : IDisposable
 {
+    /// <summary>The verified content hash of the file this was read from; null for content not read from a file.</summary>
+    public string? ContentSha256 { get; init; }
+
     public void Dispose()
     {
         foreach (var tensor in State.Values.Concat(BackboneState?.Values ?? Enumerable.Empty<Tensor>()))

@@ -73,7 +73,7 @@ public sealed class BackboneWeights
     /// <param name="nameOrPath">A safetensors file, a checkpoint name (<c>resnet50.tv2_in1k</c>) or an architecture name (<c>wide_resnet50_2</c>).</param>
     /// <param name="architecture">The architecture of a file; for a catalog name, null or the checkpoint's own architecture.</param>
     /// <param name="allowDownload">Whether a checkpoint missing from the cache is downloaded from the Hugging Face hub.</param>
-    /// <param name="cache">The cache; the default cache (<see cref="PretrainedWeightsOptions.DefaultCacheDirectory"/>) when null.</param>
+    /// <param name="cache">The cache; the default cache (<c>$ANOMALY_ED_CACHE</c> or the user's cache folder) when null.</param>
     /// <param name="progress">Receives download progress (bytes received and total), if a download happens.</param>
     /// <param name="cancellationToken">Cancels a download; nothing half-written is left in the cache.</param>
     /// <returns>The resolved weights.</returns>

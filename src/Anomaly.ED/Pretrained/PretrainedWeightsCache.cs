@@ -24,10 +24,17 @@ public sealed class PretrainedWeightsCache
 
     private readonly HttpClient? client;
 
-    /// <summary>Creates a cache with the given options (copied), or the defaults.</summary>
-    /// <param name="options">The cache folder, hub address and HTTP client; null for the defaults.</param>
+    /// <summary>Creates a cache.</summary>
+    /// <param name="cacheDirectory">The cache folder; null for <c>$ANOMALY_ED_CACHE</c>, else the user's cache folder (<c>~/.cache/anomaly-ed</c>, <c>%LOCALAPPDATA%\anomaly-ed\cache</c>).</param>
+    /// <param name="baseAddress">The hub address checkpoint URLs are relative to; null for <c>https://huggingface.co/</c>.</param>
+    /// <param name="httpClient">The client downloads use; null for a shared one with a 10-minute timeout.</param>
     /// <exception cref="ArgumentException">The base address is not an absolute http(s) URI.</exception>
-    public PretrainedWeightsCache(PretrainedWeightsOptions? options = null)
+    public PretrainedWeightsCache(string? cacheDirectory = null, Uri? baseAddress = null, HttpClient? httpClient = null)
+        : this(new PretrainedWeightsOptions { CacheDirectory = cacheDirectory, BaseAddress = baseAddress ?? PretrainedWeightsOptions.DefaultBaseAddress, HttpClient = httpClient })
+    {
+    }
+
+    internal PretrainedWeightsCache(PretrainedWeightsOptions options)
     {
         options ??= new PretrainedWeightsOptions();
         var baseAddress = options.BaseAddress ?? throw new ArgumentException("BaseAddress must be set.", nameof(options));

@@ -1,7 +1,7 @@
 namespace Anomaly.ED.Pretrained;
 
 /// <summary>Where pretrained checkpoints are cached and where they are downloaded from.</summary>
-public sealed class PretrainedWeightsOptions
+internal sealed class PretrainedWeightsOptions
 {
     /// <summary>The environment variable that overrides the default cache folder.</summary>
     public const string CacheDirectoryEnvironmentVariable = "ANOMALY_ED_CACHE";

@@ -18,7 +18,6 @@ public sealed partial class FolderDependencyTests
         { "Evaluation", ["Methods", "Backbones", "ModelFiles", "Pretrained"] },
         { "Export", ["Methods", "ModelFiles"] },
         { "Formats", ["Methods", "Pretrained", "ModelFiles", "Backbones", "Training", "Evaluation", "Visualization"] },
-        { "IO", ["Methods", "Formats", "Pretrained", "ModelFiles"] },
         { "ModelFiles", ["Methods", "Pretrained", "Backbones", "Training"] },
         { "Pretrained", ["Methods", "ModelFiles"] },
         { "Runtime", ["Methods", "ModelFiles", "Pretrained"] },

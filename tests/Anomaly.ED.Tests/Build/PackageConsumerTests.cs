@@ -32,6 +32,9 @@ public sealed partial class PackageConsumerTests(ITestOutputHelper output) : IDi
 #endif
 
     private readonly TempDirectory folder = new();
+    // Anomaly.ED depends on Anomaly.ED.Core, packed with the same version.
+    private static readonly string[] Packages = ["Anomaly.ED.Core", "Anomaly.ED"];
+
     private readonly string packageVersion = "0.1.0-e2e" + Guid.NewGuid().ToString("N");
 
     [LinuxX64Fact]
@@ -91,10 +94,13 @@ public sealed partial class PackageConsumerTests(ITestOutputHelper output) : IDi
     public void Dispose()
     {
         folder.Dispose();
-        var cached = Path.Combine(TorchSharpNativeLibrary.PackagesFolder, "anomaly.ed", packageVersion.ToLowerInvariant());
-        if (Directory.Exists(cached))
+        foreach (var id in Packages)
         {
-            Directory.Delete(cached, recursive: true); // this run's own package version, restored only by this test
+            var cached = Path.Combine(TorchSharpNativeLibrary.PackagesFolder, id.ToLowerInvariant(), packageVersion.ToLowerInvariant());
+            if (Directory.Exists(cached))
+            {
+                Directory.Delete(cached, recursive: true); // this run's own package version, restored only by this test
+            }
         }
     }
 
@@ -112,8 +118,12 @@ public sealed partial class PackageConsumerTests(ITestOutputHelper output) : IDi
     {
         var repository = RepositoryRoot();
         var feed = folder.Combine("feed");
-        Succeeds(dotnet.Dotnet(repository, "pack", Path.Combine(repository, "src", "Anomaly.ED", "Anomaly.ED.csproj"), "--no-build",
-            "-c", BuildConfiguration, "-o", feed, $"-p:Version={packageVersion}", $"-p:NuspecOutputPath={folder.Combine("nuspec")}/"));
+        foreach (var id in Packages)
+        {
+            Succeeds(dotnet.Dotnet(repository, "pack", Path.Combine(repository, "src", id, id + ".csproj"), "--no-build",
+                "-c", BuildConfiguration, "-o", feed, $"-p:Version={packageVersion}", $"-p:NuspecOutputPath={folder.Combine("nuspec/" + id)}/"));
+        }
+
         using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Anomaly.ED.{packageVersion}.nupkg")))
         {
             package.Entries.Select(e => e.FullName).Should().Contain(

@@ -54,8 +54,10 @@ internal static class OnnxParity
             var singleMap = (float[])single[OnnxPostProcessing.MapOutput];
             var worst = singleMap.Select((v, j) => Math.Abs(v - maps[i * pixels + j])).Max();
             log.WriteLine($"{configuration} image {i}: batch of 1 vs batch of 4, map max |diff| {worst:E2}, score {((float[])single[OnnxPostProcessing.ScoreOutput])[0]:G9} vs {scores[i]:G9}");
-            singleMap.Should().Equal(maps.AsSpan(i * pixels, pixels).ToArray(), $"image {i} alone gives the map it gets in a batch");
-            ((float[])single[OnnxPostProcessing.ScoreOutput]).Should().Equal(scores[i]);
+            // ONNX Runtime may block its matrix products differently for other batch sizes: the parity tolerances, not bit equality.
+            var inBatch = maps.AsSpan(i * pixels, pixels).ToArray();
+            worst.Should().BeLessThanOrEqualTo(1e-4f * Math.Max(inBatch.Max() - inBatch.Min(), float.Epsilon), $"image {i} alone gives the map it gets in a batch");
+            ((float[])single[OnnxPostProcessing.ScoreOutput])[0].Should().BeApproximately(scores[i], Math.Abs(scores[i]) * 1e-5f);
         }
     }
 

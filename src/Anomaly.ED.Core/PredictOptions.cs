@@ -1,6 +1,6 @@
 namespace Anomaly.ED;
 
-/// <summary>Output options of <see cref="EdDetector.Predict(string, PredictOptions?)"/> and its overloads.</summary>
+/// <summary>Output options of the detectors' <c>Predict</c> calls (<c>EdDetector</c>, <c>OnnxDetector</c>).</summary>
 public sealed class PredictOptions
 {
     /// <summary>Whether anomaly maps are returned at the original image resolution instead of the model's input resolution.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Anomaly.ED.Evaluation;
 
 /// <summary>The decision rule stored with a model: an image is anomalous when its raw score is at least <see cref="Threshold"/>; optionally a normalisation to [0, 1] for display.</summary>
-/// <remarks>Build one with <see cref="ThresholdCalibration"/>; plain properties so it serialises with System.Text.Json.</remarks>
+/// <remarks>Build one with <c>ThresholdCalibration</c> (Anomaly.ED); plain properties so it serialises with System.Text.Json.</remarks>
 public sealed record Calibration
 {
     /// <summary>Creates a calibration; a normalisation must use the same threshold.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using TorchSharp;
 
 namespace Anomaly.ED.Evaluation;
 
@@ -101,20 +100,5 @@ public sealed record ScoreNormalization
         {
             destination[i] = Apply(source[i]);
         }
-    }
-
-    /// <summary>Returns a new normalised tensor of the same shape, dtype and device (scores or maps, any shape).</summary>
-    /// <exception cref="ArgumentException">The tensor is not floating point.</exception>
-    public torch.Tensor Apply(torch.Tensor scores)
-    {
-        ArgumentNullException.ThrowIfNull(scores);
-        if (!torch.is_floating_point(scores))
-        {
-            throw new ArgumentException($"Score normalisation needs a floating-point tensor, got {scores.dtype}.", nameof(scores));
-        }
-
-        using var scope = torch.NewDisposeScope();
-        var normalized = scores.to(torch.float64).sub(Threshold).div(Maximum - Minimum).add(0.5).clamp(0.0, 1.0).to(scores.dtype);
-        return normalized.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,6 @@
 namespace Anomaly.ED;
 
-/// <summary>The anomaly-detection method a detector runs; every method is used through the same <see cref="EdDetector"/> calls.</summary>
+/// <summary>The anomaly-detection method a detector runs; every method is used through the same <c>EdDetector</c> calls.</summary>
 public enum DetectorMethod
 {
     /// <summary>ED ("Emphasize Differences"): per-level transformers trained on normal images, concatenating D2Fusion, convolutional feed-forward with median scaling, learnable attention scale.</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Anomaly.ED.Data;
 
@@ -110,38 +108,6 @@ internal sealed class ImageTransform
         return ImageResampler.Resize(mask, w, h, filter);
     }
 
-    /// <summary>Transforms an RGB image to a normalised float32 tensor of shape (3, H, W).</summary>
-    /// <param name="image">A decoded 3-channel image (<see cref="ImageDecoder.DecodeRgb(string)"/>).</param>
-    /// <returns>A new CPU tensor.</returns>
-    public Tensor TransformImage(ImageBuffer image)
-    {
-        RequireChannels(image, 3, "image", "ImageDecoder.DecodeRgb");
-        var (h, w) = GetOutputSize(image.Height, image.Width);
-        var values = new float[3 * h * w];
-        WriteImage(image, values);
-        return torch.tensor(values, [3, h, w]);
-    }
-
-    /// <summary>
-    /// Transforms a one-channel mask to a binary float32 tensor of shape (1, H, W) with values 0 and 1;
-    /// a null mask (normal image) gives zeros of the output size of an image of the given size.
-    /// </summary>
-    /// <param name="mask">The decoded mask, or null.</param>
-    /// <param name="imageHeight">Height of the image the mask belongs to (used when <paramref name="mask"/> is null).</param>
-    /// <param name="imageWidth">Width of the image the mask belongs to (used when <paramref name="mask"/> is null).</param>
-    /// <returns>A new CPU tensor.</returns>
-    public Tensor TransformMask(ImageBuffer? mask, int imageHeight, int imageWidth)
-    {
-        var (h, w) = GetOutputSize(mask?.Height ?? imageHeight, mask?.Width ?? imageWidth);
-        var values = new float[h * w];
-        if (mask is not null)
-        {
-            WriteMask(mask, values);
-        }
-
-        return torch.tensor(values, [1, h, w]);
-    }
-
     /// <summary>Writes the normalised CHW values of an RGB image into <paramref name="destination"/> (3 * H * W floats).</summary>
     internal void WriteImage(ImageBuffer image, Span<float> destination)
     {
@@ -197,7 +163,7 @@ internal sealed class ImageTransform
         }
     }
 
-    private static void RequireChannels(ImageBuffer image, int channels, string what, string decoder)
+    internal static void RequireChannels(ImageBuffer image, int channels, string what, string decoder)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.Channels != channels)

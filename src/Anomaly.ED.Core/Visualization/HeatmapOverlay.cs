@@ -4,7 +4,7 @@ using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Visualization;
 
 /// <summary>Draws an anomaly map over the image it was computed from.</summary>
-internal static class HeatmapOverlay
+public static class HeatmapOverlay
 {
     /// <summary>
     /// Blends the heatmap into the image, out = (1 - alpha) x image + alpha x heatmap per channel (rounded), after
