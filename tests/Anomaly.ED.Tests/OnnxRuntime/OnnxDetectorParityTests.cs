@@ -1,14 +1,16 @@
 using Anomaly.ED.Data;
 using Anomaly.ED.OnnxRuntime;
 using Anomaly.ED.Tests.Export;
+using Anomaly.ED.Tests.TestSupport;
 using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.OnnxRuntime;
 
 /// <summary>
 /// <see cref="OnnxDetector"/> against <see cref="EdDetector"/> on the same image files (the generated quick-start data
-/// at 64x64, plus two larger non-square copies that exercise the resize, the crop and maps at the original resolution):
-/// maps within 1e-4 of their range, scores within 1e-5 relative, the same decisions, batches of 4 equal to batches of 1.
+/// at 64x64, two larger non-square copies, and the golden pipeline inputs: grey, RGBA, BMP and non-square sources that
+/// exercise decoding, the resize, the crop and maps at the original resolution): maps within 1e-4 of their range,
+/// scores within 1e-5 relative, the same decisions, batches of 4 as batches of 1 within the same tolerances.
 /// </summary>
 public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutputHelper log) : IClassFixture<EdExportFixture>
 {
@@ -48,8 +50,9 @@ public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutput
                 relative.Should().BeLessThanOrEqualTo(1e-5f, $"{images[i]}'s score");
                 a.IsAnomalous.Should().Be(e.IsAnomalous, $"{images[i]}'s decision");
                 a.NormalizedScore!.Value.Should().BeApproximately(e.NormalizedScore!.Value, 1e-5f);
-                single[i].Score.Should().Be(a.Score, "a batch of 4 scores each image as a batch of 1 does");
-                single[i].Map.Values.Should().Equal(a.Map.Values);
+                // ONNX Runtime may block its products differently per batch size: the parity tolerances, not bit equality.
+                single[i].Score.Should().BeApproximately(a.Score, Math.Abs(a.Score) * 1e-5f, "a batch of 4 scores each image as a batch of 1 does");
+                (single[i].Map.Values.Zip(a.Map.Values, (x, y) => Math.Abs(x - y)).Max() / range).Should().BeLessThanOrEqualTo(1e-4f);
             }
 
             expected.Select(p => p.IsAnomalous).Distinct().Should().HaveCount(2, "the threshold splits the images, so the decisions are tested both ways");
@@ -89,6 +92,7 @@ public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutput
             files.Add(larger);
         }
 
+        files.AddRange(new[] { "gray_280x280.png", "rgba_200x300.png", "rgb_300x260.png", "rgb_320x240.bmp" }.Select(name => GoldenData.Copied(Path.Combine("pipeline", "images", name))));
         return files;
     }
 
