@@ -199,6 +199,25 @@ public sealed class AnomalyDetectionOptionsTests
             .Equal("ModelPath is not set; give the model file written by EdDetector.Save.");
     }
 
+    [Fact]
+    public void AHetmmSectionGetsHetmmsReferenceBackboneAndAnotherMethodsGroupIsRefused()
+    {
+        var hetmm = Section(new() { ["AnomalyDetection:Method"] = "Hetmm", ["AnomalyDetection:Hetmm:Preset"] = "bottle", ["AnomalyDetection:Backbone:AllowUntrained"] = "true" });
+        using var provider = new ServiceCollection().AddAnomalyDetection(hetmm).BuildServiceProvider();
+        provider.GetRequiredService<IStartupValidator>().Validate();
+        var options = provider.GetRequiredService<IOptions<DetectorOptions>>().Value;
+        (options.Ed, options.Backbone.Name, options.Backbone.Levels).Should().Be((null, null, null), "nothing else was configured");
+        var completed = DetectorOptionsValidator.Completed(options);
+        (completed.Backbone.Name, completed.Hetmm!.Preset).Should().Be(("wide_resnet101_2", "bottle"));
+        completed.Backbone.Levels.Should().Equal(["layer1", "layer2", "layer3"]);
+
+        var mixed = Section(new() { ["AnomalyDetection:Method"] = "Ed", ["AnomalyDetection:Hetmm:Preset"] = "bottle", ["AnomalyDetection:Backbone:AllowUntrained"] = "true" });
+        using var refused = new ServiceCollection().AddAnomalyDetection(mixed).BuildServiceProvider();
+        var start = () => refused.GetRequiredService<IStartupValidator>().Validate();
+        start.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle()
+            .Which.Should().StartWith("Hetmm holds HETMM settings but Method is Ed");
+    }
+
     private static IConfigurationSection Section(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("AnomalyDetection");
 }
