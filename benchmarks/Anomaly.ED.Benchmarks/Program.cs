@@ -44,6 +44,11 @@ if (args.Length > 0 && args[0] == "match")
     return MatchingBenchmark.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "onnx")
+{
+    return OnnxRuntimeBenchmark.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "pts")
 {
     return PtsBenchmark.Run(args[1..]);

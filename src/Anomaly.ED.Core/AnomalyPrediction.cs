@@ -8,4 +8,9 @@ namespace Anomaly.ED;
 /// <param name="IsAnomalous">Whether the score reaches the calibrated threshold, or null when no threshold is set.</param>
 /// <param name="Map">The smoothed anomaly map at the model's input resolution (or the original image resolution when requested).</param>
 /// <param name="SourcePath">The image file, when the image came from a file.</param>
-public sealed record AnomalyPrediction(float Score, float? NormalizedScore, bool? IsAnomalous, AnomalyMap Map, string? SourcePath);
+public sealed record AnomalyPrediction(float Score, float? NormalizedScore, bool? IsAnomalous, AnomalyMap Map, string? SourcePath)
+{
+    /// <summary>The map before smoothing (the levels combined), in the geometry of <see cref="Map"/>, when
+    /// <see cref="PredictOptions.IncludeUnsmoothedMap"/> asked for it; the reference's pixel AUROC is computed on it. Null otherwise.</summary>
+    public AnomalyMap? UnsmoothedMap { get; init; }
+}

@@ -12,7 +12,7 @@ namespace Anomaly.ED.OnnxRuntime;
 /// <summary>
 /// What an exported graph declares, checked against what the exporter writes: the metadata (format, method, input size,
 /// preprocessing, calibration) and the interface (uint8 <c>image</c> (batch, height, width, 3) in; <c>anomaly_map</c>,
-/// <c>score</c> and, when calibrated, <c>is_anomalous</c> and <c>normalized_score</c> out). Anything else is a
+/// <c>score</c>, <c>unsmoothed_map</c> (absent from exports written before it existed) and, when calibrated, <c>is_anomalous</c> and <c>normalized_score</c> out). Anything else is a
 /// <see cref="ModelFileException"/> naming the file and the entry or tensor at fault.
 /// </summary>
 internal sealed record ExportedGraph(
@@ -23,6 +23,7 @@ internal sealed record ExportedGraph(
     Calibration? Calibration,
     bool HasNormalizedScore,
     bool HasDecision,
+    bool HasUnsmoothedMap,
     IReadOnlyDictionary<string, string> Metadata)
 {
     public const string Format = "anomaly-ed-onnx";
@@ -30,6 +31,7 @@ internal sealed record ExportedGraph(
     public const string ImageInput = "image";
     public const string MapOutput = "anomaly_map";
     public const string ScoreOutput = "score";
+    public const string UnsmoothedMapOutput = "unsmoothed_map";
     public const string NormalizedScoreOutput = "normalized_score";
     public const string DecisionOutput = "is_anomalous";
 
@@ -77,6 +79,12 @@ internal sealed record ExportedGraph(
         var calibration = metadata.ContainsKey("calibration") ? Deserialize<Calibration>(metadata, "calibration", path, c => c) : null;
         var hasNormalized = session.OutputMetadata.ContainsKey(NormalizedScoreOutput);
         var hasDecision = session.OutputMetadata.ContainsKey(DecisionOutput);
+        var hasUnsmoothed = session.OutputMetadata.ContainsKey(UnsmoothedMapOutput);
+        if (hasUnsmoothed)
+        {
+            RequireTensor(session.OutputMetadata, UnsmoothedMapOutput, TensorElementType.Float, [-1, height, width], "output", path);
+        }
+
         if (hasNormalized)
         {
             RequireTensor(session.OutputMetadata, NormalizedScoreOutput, TensorElementType.Float, [-1], "output", path);
@@ -93,7 +101,7 @@ internal sealed record ExportedGraph(
             throw new ModelFileException(path, $"its outputs ({string.Join(", ", session.OutputMetadata.Keys)}) do not match its metadata 'calibration' ({(calibration is null ? "none" : calibration.Normalization is null ? "threshold only" : "threshold and normalisation")}).");
         }
 
-        return new ExportedGraph(method, height, width, transform, calibration, hasNormalized, hasDecision, metadata.AsReadOnly());
+        return new ExportedGraph(method, height, width, transform, calibration, hasNormalized, hasDecision, hasUnsmoothed, metadata.AsReadOnly());
     }
 
     private static void RequireTensor(IReadOnlyDictionary<string, NodeMetadata> tensors, string name, TensorElementType type, int[] dimensions, string kind, string path)

@@ -18,12 +18,11 @@ namespace Anomaly.ED.OnnxRuntime;
 /// <remarks>Thread safety: predictions may run concurrently from any number of threads; <see cref="Dispose"/> waits for them.</remarks>
 public sealed class OnnxDetector : IDisposable
 {
-    private static readonly string[] OutputNames = [ExportedGraph.MapOutput, ExportedGraph.ScoreOutput];
-
     private readonly InferenceSession session;
     private readonly string path;
     private readonly ExportedGraph graph;
     private readonly string[] outputNames;
+    private readonly string[] outputNamesWithUnsmoothed;
     private readonly UsageGate gate = new(nameof(OnnxDetector));
 
     private OnnxDetector(InferenceSession session, ExportedGraph graph, string path)
@@ -31,7 +30,8 @@ public sealed class OnnxDetector : IDisposable
         this.session = session;
         this.path = path;
         this.graph = graph;
-        outputNames = [.. OutputNames, .. graph.HasNormalizedScore ? [ExportedGraph.NormalizedScoreOutput] : Array.Empty<string>(), .. graph.HasDecision ? [ExportedGraph.DecisionOutput] : Array.Empty<string>()];
+        outputNames = [ExportedGraph.MapOutput, ExportedGraph.ScoreOutput, .. graph.HasNormalizedScore ? [ExportedGraph.NormalizedScoreOutput] : Array.Empty<string>(), .. graph.HasDecision ? [ExportedGraph.DecisionOutput] : Array.Empty<string>()];
+        outputNamesWithUnsmoothed = graph.HasUnsmoothedMap ? [.. outputNames, ExportedGraph.UnsmoothedMapOutput] : outputNames;
     }
 
     /// <summary>The method the detector was trained with.</summary>
@@ -126,6 +126,59 @@ public sealed class OnnxDetector : IDisposable
         return PredictDecoded(decoded, predictOptions);
     }
 
+    /// <summary>Scores decoded RGB images (<see cref="ImageDecoder.DecodeRgb(string)"/>), resized here as the model expects, in
+    /// batches of <see cref="PredictOptions.BatchSize"/>.</summary>
+    /// <param name="images">Three-channel images of any size.</param>
+    /// <param name="predictOptions">Output options; null for the defaults.</param>
+    /// <returns>One prediction per image, in order, without a source path.</returns>
+    /// <exception cref="ArgumentException">An image does not have three channels.</exception>
+    public IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<ImageBuffer> images, PredictOptions? predictOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        foreach (var image in images)
+        {
+            ImageTransform.RequireChannels(image, 3, "image", "ImageDecoder.DecodeRgb");
+        }
+
+        return PredictDecoded([.. images.Select(i => (i, (string?)null))], predictOptions);
+    }
+
+    /// <summary>A ground-truth mask in the geometry of this detector's maps, as the TorchSharp detector's evaluation reads
+    /// it: resized by the model's mask resampling (nearest for the reference methods), centre-cropped, true where defective.</summary>
+    /// <param name="mask">The decoded one-channel mask (<see cref="ImageDecoder.DecodeGray(string)"/>), of its image's size.</param>
+    /// <returns>Height x width values of the model's input, row-major like <see cref="AnomalyMap.Values"/>.</returns>
+    /// <exception cref="ArgumentException">The mask does not have one channel.</exception>
+    public bool[] TransformMask(ImageBuffer mask)
+    {
+        ImageTransform.RequireChannels(mask, 1, "mask", "ImageDecoder.DecodeGray");
+        var (height, width) = graph.Transform.GetOutputSize(mask.Height, mask.Width);
+        var values = new float[height * width];
+        graph.Transform.WriteMask(mask, values);
+        return Array.ConvertAll(values, v => v > 0.5f);
+    }
+
+    /// <summary>Carries a map at the model's input resolution back to an image of the given size (the inverse of the resize
+    /// and centre crop; the cropped-away border takes the map's minimum), as <c>DetectorHeatmaps.ToImageGeometry</c> does
+    /// for the TorchSharp detector. A map already of that size is returned as is.</summary>
+    /// <param name="map">A map of this detector, at its input resolution or already at the image's.</param>
+    /// <param name="imageHeight">The source image's height.</param>
+    /// <param name="imageWidth">The source image's width.</param>
+    /// <exception cref="ArgumentException">The map has neither the model's size nor the image's.</exception>
+    public AnomalyMap ToImageGeometry(AnomalyMap map, int imageHeight, int imageWidth)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageWidth);
+        if (map.Height == imageHeight && map.Width == imageWidth)
+        {
+            return map;
+        }
+
+        return map.Height == graph.Height && map.Width == graph.Width
+            ? OriginalResolution.Map(graph.Transform, map, imageHeight, imageWidth)
+            : throw new ArgumentException($"The map is {map.Height}x{map.Width}; expected the model's {graph.Height}x{graph.Width} or the image's {imageHeight}x{imageWidth}.", nameof(map));
+    }
+
     /// <summary>Releases the inference session; waits for running predictions.</summary>
     public void Dispose() => gate.Close(session.Dispose);
 
@@ -135,45 +188,45 @@ public sealed class OnnxDetector : IDisposable
         predict.Validate();
         using (gate.Read())
         {
-            return images.Chunk(predict.BatchSize).SelectMany(chunk => Run(chunk, predict.MapAtOriginalResolution)).ToArray();
+            return images.Chunk(predict.BatchSize).SelectMany(chunk => Run(chunk, predict.MapAtOriginalResolution, predict.IncludeUnsmoothedMap)).ToArray();
         }
     }
 
     // One forward pass over images resized to the input, in the graph's (batch, height, width, 3) layout.
-    private AnomalyPrediction[] Run((ImageBuffer Image, string? Path)[] chunk, bool originalResolution)
+    private AnomalyPrediction[] Run((ImageBuffer Image, string? Path)[] chunk, bool originalResolution, bool includeUnsmoothed)
     {
         int height = graph.Height, width = graph.Width, pixels = height * width;
         var input = new byte[chunk.Length * pixels * 3];
         Parallel.For(0, chunk.Length, i => WriteResized(chunk[i].Image, input.AsSpan(i * pixels * 3, pixels * 3)));
         using var value = OrtValue.CreateTensorValueFromMemory(input, [chunk.Length, height, width, 3]);
         using var runOptions = new RunOptions();
-        using var outputs = RunGraph(runOptions, value);
+        var names = includeUnsmoothed ? outputNamesWithUnsmoothed : outputNames;
+        using var outputs = RunGraph(runOptions, value, names);
         var maps = outputs[0].GetTensorDataAsSpan<float>();
         var scores = outputs[1].GetTensorDataAsSpan<float>().ToArray();
         var normalized = graph.HasNormalizedScore ? outputs[2].GetTensorDataAsSpan<float>().ToArray() : null;
         var decisions = graph.HasDecision ? outputs[outputNames.Length - 1].GetTensorDataAsSpan<bool>().ToArray() : null;
+        var unsmoothed = names.Length > outputNames.Length ? outputs[outputNames.Length].GetTensorDataAsSpan<float>() : [];
         var predictions = new AnomalyPrediction[chunk.Length];
         for (var i = 0; i < chunk.Length; i++)
         {
-            var map = new AnomalyMap(height, width, maps.Slice(i * pixels, pixels).ToArray());
             var image = chunk[i].Image;
-            predictions[i] = new AnomalyPrediction(
-                scores[i],
-                normalized?[i],
-                decisions?[i],
-                originalResolution ? OriginalResolution.Map(graph.Transform, map, image.Height, image.Width) : map,
-                chunk[i].Path);
+            AnomalyMap Geometry(AnomalyMap map) => originalResolution ? OriginalResolution.Map(graph.Transform, map, image.Height, image.Width) : map;
+            predictions[i] = new AnomalyPrediction(scores[i], normalized?[i], decisions?[i], Geometry(new AnomalyMap(height, width, maps.Slice(i * pixels, pixels).ToArray())), chunk[i].Path)
+            {
+                UnsmoothedMap = unsmoothed.IsEmpty ? null : Geometry(new AnomalyMap(height, width, unsmoothed.Slice(i * pixels, pixels).ToArray())),
+            };
         }
 
         return predictions;
     }
 
     // A graph that loads but cannot run is a damaged file, not a caller's error.
-    private IDisposableReadOnlyCollection<OrtValue> RunGraph(RunOptions runOptions, OrtValue image)
+    private IDisposableReadOnlyCollection<OrtValue> RunGraph(RunOptions runOptions, OrtValue image, string[] names)
     {
         try
         {
-            return session.Run(runOptions, [ExportedGraph.ImageInput], [image], outputNames);
+            return session.Run(runOptions, [ExportedGraph.ImageInput], [image], names);
         }
         catch (OnnxRuntimeException e)
         {

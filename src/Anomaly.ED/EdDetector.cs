@@ -371,7 +371,7 @@ public sealed class EdDetector : IDisposable
             {
                 using var scope = NewDisposeScope();
                 using var maps = model.Score(stack(chunk.Select(c => model.Transform.TransformImage(c.Image)).ToArray()));
-                return model.Predictions(maps, chunk.Select(c => (c.Path, predict.MapAtOriginalResolution ? (c.Image.Height, c.Image.Width) : ((int, int)?)null)).ToArray());
+                return model.Predictions(maps, chunk.Select(c => (c.Path, predict.MapAtOriginalResolution ? (c.Image.Height, c.Image.Width) : ((int, int)?)null)).ToArray(), predict.IncludeUnsmoothedMap);
             }).ToArray();
         }
     }

@@ -73,10 +73,43 @@ public sealed partial class ExportTests(CliDatasets data)
         var info = await CliRun.RunAsync(["info", onnx]);
         info.ExitCode.Should().Be(0, info.Output);
         info.Output.Should().Contain("ONNX export 1").And.Contain(ModelFileInfo.Read(data.ModelPath).ContentSha256).And.Contain("resnet18").And.Contain("64x64");
+    }
 
-        var test = await CliRun.RunAsync(["test", onnx, data.Mvtec, "--output", data.NewFolder(), "--plain"]);
-        test.ExitCode.Should().Be(2, test.Output);
-        test.Output.Should().Contain("exported ONNX graph");
+    [Fact]
+    public async Task Test_evaluates_an_exported_graph_with_the_model_files_metrics_plots_and_panels()
+    {
+        var folder = data.NewFolder();
+        var onnx = Path.Combine(folder, "bottle.onnx");
+        (await CliRun.RunAsync(["export", data.ModelPath, "--output", onnx])).ExitCode.Should().Be(0);
+        var (fromModel, fromOnnx) = (Path.Combine(folder, "model"), Path.Combine(folder, "onnx"));
+
+        var model = await CliRun.RunAsync(["test", data.ModelPath, data.Mvtec, "--output", fromModel, "--plain"]);
+        var run = await CliRun.RunAsync(["test", onnx, data.Mvtec, "--output", fromOnnx, "--heatmaps", "--plain"]);
+
+        model.ExitCode.Should().Be(0, model.Output);
+        run.ExitCode.Should().Be(0, run.Output);
+        run.Output.Should().Contain($"model       {onnx} (ED)").And.Contain("6 images, 3 normal, 3 defective");
+        Directory.GetFiles(fromOnnx).Select(Path.GetFileName).Should().BeEquivalentTo(
+            ["report.json", "report.csv", "report.txt", "roc-image.png", "roc-pixel.png", "score-histogram.png"]);
+        Directory.GetFiles(Path.Combine(fromOnnx, "heatmaps"), "*.png", SearchOption.AllDirectories).Should().HaveCount(6);
+        var expected = Evaluation.EvaluationReport.LoadJson(Path.Combine(fromModel, "report.json"));
+        var actual = Evaluation.EvaluationReport.LoadJson(Path.Combine(fromOnnx, "report.json"));
+        actual.Subsets.Select(m => m.Subset).Should().Equal(expected.Subsets.Select(m => m.Subset));
+        foreach (var (e, a) in expected.Subsets.Zip(actual.Subsets))
+        {
+            a.PixelAuroc.Should().NotBeNull($"{a.Subset}: the export's unsmoothed map gives the reference's pixel AUROC");
+            (a.Images, a.DefectiveImages, a.NormalImages).Should().Be((e.Images, e.DefectiveImages, e.NormalImages));
+            foreach (var (metric, x, y) in new[]
+            {
+                ("imageAuroc", e.ImageAuroc, a.ImageAuroc), ("pixelAuroc", e.PixelAuroc, a.PixelAuroc), ("pixelAurocSmoothed", e.PixelAurocSmoothed, a.PixelAurocSmoothed),
+                ("aupro", e.Aupro, a.Aupro), ("pixelAveragePrecision", e.PixelAveragePrecision, a.PixelAveragePrecision), ("imageF1Max", e.ImageF1Max, a.ImageF1Max),
+            })
+            {
+                y!.Value.Should().BeApproximately(x!.Value, 1e-4, $"{a.Subset} {metric}");
+            }
+
+            a.ImageF1Threshold!.Value.Should().BeApproximately(e.ImageF1Threshold!.Value, Math.Abs(e.ImageF1Threshold.Value) * 1e-5, $"{a.Subset} F1 threshold");
+        }
     }
 
     private static Dictionary<string, double> Scores(string csv) =>

@@ -10,7 +10,7 @@ namespace Anomaly.ED.Cli.Commands;
 internal class ModelSettings : CommonSettings
 {
     [CommandArgument(0, "<MODEL>")]
-    [Description("The model file written by fit (predict also takes an .onnx file written by export).")]
+    [Description("The model file written by fit (predict and test also take an .onnx file written by export).")]
     public string Model { get; init; } = string.Empty;
 
     [CommandOption("--cache <DIR>")]

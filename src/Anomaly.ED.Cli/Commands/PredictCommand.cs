@@ -80,7 +80,7 @@ internal sealed class PredictCommand(IAnsiConsole console) : CliCommand<PredictS
             cancellationToken.ThrowIfCancellationRequested();
             var stem = Path.GetFileNameWithoutExtension(predictions[i].SourcePath!);
             var name = names.Add(stem) ? stem : $"{stem}_{i}";
-            PngFile.Write(detector.RenderOverlay(predictions[i], options), Path.Combine(directory, name + "_overlay.png"));
+            PngFile.Write(detector.RenderOverlay(predictions[i], null, options), Path.Combine(directory, name + "_overlay.png"));
             progress.Report(i + 1);
         }
 

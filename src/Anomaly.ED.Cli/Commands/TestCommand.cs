@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Cli.Datasets;
+using Anomaly.ED.Cli.Models;
 using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Data;
@@ -18,7 +19,7 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
     {
         var data = DatasetFolder.Locate(settings.Data, settings.Layout);
         var test = data.OpenTest(loggerFactory.CreateLogger("anomaly-ed"));
-        using var detector = settings.Load(loggerFactory);
+        using var detector = settings.LoadForPrediction(loggerFactory);
         var output = Path.GetFullPath(settings.Output);
         Directory.CreateDirectory(output);
         Line($"model       {Path.GetFullPath(settings.Model)} ({detector.Method.ToString().ToUpperInvariant()})");
@@ -34,7 +35,6 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         {
             var line = board.Start("evaluation", test.Count, "images");
             using var writer = settings.Heatmaps && calibrated is not null ? new PanelWriter(board, test.Count, cancellationToken) : null;
-            var heatmaps = new DetectorHeatmaps(detector);
             var evaluated = detector.Evaluate(
                 test,
                 new CountProgress(line, test.Count),
@@ -42,7 +42,7 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
                 {
                     var image = new TestImage(e.Item, e.Prediction.Score, e.Prediction.Map, [.. e.Mask]);
                     images.Add(image);
-                    writer?.Add(() => Panel(heatmaps, detector, image, calibrated!, null, string.Empty, output));
+                    writer?.Add(() => Panel(detector, image, calibrated!, null, string.Empty, output));
                 },
                 cancellationToken);
             line.Complete();
@@ -83,13 +83,12 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
         {
             // One colour scale for the whole test set, so that normal images look calm and defective ones hot.
             var range = HeatmapRange.Spanning(images.Select(i => i.Map));
-            var heatmaps = new DetectorHeatmaps(detector);
             panels = display.Run(board =>
             {
                 using var writer = new PanelWriter(board, images.Count, cancellationToken);
                 foreach (var image in images)
                 {
-                    writer.Add(() => Panel(heatmaps, detector, image, range, threshold, thresholdLabel, output));
+                    writer.Add(() => Panel(detector, image, range, threshold, thresholdLabel, output));
                 }
 
                 return writer.Complete();
@@ -122,11 +121,11 @@ internal sealed class TestCommand(IAnsiConsole console) : CliCommand<TestSetting
 
     // One panel: the overlay in the image's own geometry, the colour bar of the range, the decision in the caption
     // (the model's calibration, else the test set's threshold). Runs on a PanelWriter worker.
-    private static (string Path, byte[] Png) Panel(DetectorHeatmaps heatmaps, EdDetector detector, TestImage image, HeatmapRange range, double? threshold, string thresholdLabel, string output)
+    private static (string Path, byte[] Png) Panel(PredictingModel detector, TestImage image, HeatmapRange range, double? threshold, string thresholdLabel, string output)
     {
         var (item, score, map, _) = image;
         var anomalous = detector.Calibration?.IsAnomalous(score);
-        var overlay = heatmaps.RenderOverlay(new AnomalyPrediction(score, null, anomalous, map, item.ImagePath), item.MaskPath, new VisualizationOptions { Range = range });
+        var overlay = detector.RenderOverlay(new AnomalyPrediction(score, null, anomalous, map, item.ImagePath), item.MaskPath, new VisualizationOptions { Range = range });
         var decision = anomalous is { } isAnomalous
             ? isAnomalous ? "ANOMALOUS" : "normal"
             : threshold is { } t ? (score >= t ? "ANOMALOUS" : "normal") + $" ({thresholdLabel})" : "no threshold";

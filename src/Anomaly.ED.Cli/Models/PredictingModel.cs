@@ -5,18 +5,24 @@ using Anomaly.ED.Visualization;
 
 namespace Anomaly.ED.Cli.Models;
 
-/// <summary>What <c>predict</c> needs of a model, whichever kind the user gave: a model file run with TorchSharp, or an
-/// exported ONNX graph run with ONNX Runtime.</summary>
+/// <summary>What <c>predict</c> and <c>test</c> need of a model, whichever kind the user gave: a model file run with
+/// TorchSharp, or an exported ONNX graph run with ONNX Runtime.</summary>
 internal abstract class PredictingModel : IDisposable
 {
+    /// <summary>The method the model was trained with.</summary>
+    public abstract DetectorMethod Method { get; }
+
     /// <summary>The model's decision rule, if calibrated.</summary>
     public abstract Calibration? Calibration { get; }
 
     /// <summary>Scores image files in batches.</summary>
     public abstract IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<string> paths, PredictOptions options);
 
-    /// <summary>The heatmap over the prediction's source image, in the image's own geometry.</summary>
-    public abstract ImageBuffer RenderOverlay(AnomalyPrediction prediction, VisualizationOptions options);
+    /// <summary>Scores a labelled test set once, handing every image (prediction and mask at the model's resolution) to <paramref name="onImage"/>.</summary>
+    public abstract EvaluationReport Evaluate(ImageDataset testSet, IProgress<int> progress, Action<EvaluatedImage> onImage, CancellationToken cancellationToken);
+
+    /// <summary>The heatmap over the prediction's source image, in the image's own geometry, with the true defect outlined when a mask is given.</summary>
+    public abstract ImageBuffer RenderOverlay(AnomalyPrediction prediction, string? maskPath, VisualizationOptions options);
 
     public abstract void Dispose();
 
@@ -28,25 +34,50 @@ internal abstract class PredictingModel : IDisposable
     {
         private readonly DetectorHeatmaps heatmaps = new(detector);
 
+        public override DetectorMethod Method => detector.Method;
+
         public override Calibration? Calibration => detector.Calibration;
 
         public override IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<string> paths, PredictOptions options) => detector.Predict(paths, options);
 
-        public override ImageBuffer RenderOverlay(AnomalyPrediction prediction, VisualizationOptions options) => heatmaps.RenderOverlay(prediction, null, options);
+        public override EvaluationReport Evaluate(ImageDataset testSet, IProgress<int> progress, Action<EvaluatedImage> onImage, CancellationToken cancellationToken) =>
+            detector.Evaluate(testSet, progress, onImage, cancellationToken);
+
+        public override ImageBuffer RenderOverlay(AnomalyPrediction prediction, string? maskPath, VisualizationOptions options) => heatmaps.RenderOverlay(prediction, maskPath, options);
 
         public override void Dispose() => detector.Dispose();
     }
 
-    /// <summary>An exported graph; its maps come at the images' own resolution, ready for overlays.</summary>
+    /// <summary>An exported graph; <c>predict</c> asks for maps at the images' own resolution, ready for overlays.</summary>
     public sealed class Onnx(OnnxDetector detector) : PredictingModel
     {
+        // Images decoded ahead of the graph per batch; the graph runs them one at a time, as the TorchSharp evaluation does.
+        private const int DecodeBatch = 8;
+
+        public override DetectorMethod Method => detector.Method;
+
         public override Calibration? Calibration => detector.Calibration;
 
         public override IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<string> paths, PredictOptions options) =>
             detector.Predict(paths, new PredictOptions { BatchSize = options.BatchSize, MapAtOriginalResolution = true });
 
-        public override ImageBuffer RenderOverlay(AnomalyPrediction prediction, VisualizationOptions options) =>
-            HeatmapOverlay.Render(ImageDecoder.DecodeRgb(prediction.SourcePath!), prediction.Map, null, options);
+        // The unsmoothed maps give the reference's pixel AUROC, so the report is the model file's.
+        public override EvaluationReport Evaluate(ImageDataset testSet, IProgress<int> progress, Action<EvaluatedImage> onImage, CancellationToken cancellationToken) =>
+            EvaluationReport.Compute(
+                testSet,
+                images => detector.Predict(images, new PredictOptions { IncludeUnsmoothedMap = true }),
+                detector.TransformMask,
+                DecodeBatch,
+                progress,
+                onImage,
+                cancellationToken);
+
+        public override ImageBuffer RenderOverlay(AnomalyPrediction prediction, string? maskPath, VisualizationOptions options)
+        {
+            var image = ImageDecoder.DecodeRgb(prediction.SourcePath!);
+            var truth = maskPath is null ? null : ImageDecoder.DecodeGray(maskPath);
+            return HeatmapOverlay.Render(image, detector.ToImageGeometry(prediction.Map, image.Height, image.Width), truth, options);
+        }
 
         public override void Dispose() => detector.Dispose();
     }

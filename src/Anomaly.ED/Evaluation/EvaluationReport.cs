@@ -1,3 +1,4 @@
+using Anomaly.ED.Data;
 using Anomaly.ED.IO;
 using System.Globalization;
 using System.Text;
@@ -10,7 +11,7 @@ namespace Anomaly.ED.Evaluation;
 /// The evaluation of a detector on a labelled test set: the metrics over all images (<see cref="Overall"/>) and per
 /// defect type (<see cref="DefectTypes"/>: that type's images plus every normal image, the MVTec AD convention).
 /// </summary>
-/// <remarks>Built by <see cref="EvaluationReportBuilder"/>; printed with <see cref="ToTable"/>, saved with <see cref="SaveJson"/> and <see cref="SaveCsv"/>.</remarks>
+/// <remarks>Built by <see cref="EvaluationReportBuilder"/> (from <c>EdDetector.Evaluate</c> or <see cref="Compute"/>); printed with <see cref="ToTable"/>, saved with <see cref="SaveJson"/> and <see cref="SaveCsv"/>.</remarks>
 public sealed record EvaluationReport
 {
     /// <summary>The subset name of the row over all images.</summary>
@@ -60,6 +61,39 @@ public sealed record EvaluationReport
     /// <summary>The overall row followed by the defect-type rows.</summary>
     [JsonIgnore]
     public IEnumerable<MetricSet> Subsets => DefectTypes.Prepend(Overall);
+
+    /// <summary>
+    /// Evaluates a labelled test set with any predictor, such as an exported graph run by <c>OnnxDetector</c>: the images
+    /// are decoded in batches and handed to <paramref name="predict"/>, whose maps must be at the model's resolution, and each
+    /// decoded mask to <paramref name="transformMask"/>, which must bring it to the maps' geometry as the model's transform
+    /// does (<c>OnnxDetector.TransformMask</c>), so that the metrics are those of <see cref="EdDetector.Evaluate(ImageDataset, IProgress{int}?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="testSet">Normal and defective images with masks.</param>
+    /// <param name="predict">Scores decoded RGB images, one prediction per image in order; a prediction's
+    /// <see cref="AnomalyPrediction.UnsmoothedMap"/>, when set, gives the unsmoothed pixel AUROC.</param>
+    /// <param name="transformMask">A decoded one-channel mask (of its image's size) in the maps' geometry, row-major, true where defective.</param>
+    /// <param name="batchSize">Images per call of <paramref name="predict"/>.</param>
+    /// <param name="progress">Receives the number of images scored so far.</param>
+    /// <param name="onImage">Receives each image with its prediction and mask, in dataset order, on the calling thread; null for none.</param>
+    /// <param name="cancellationToken">Cancels the evaluation between batches.</param>
+    /// <exception cref="ArgumentException">The test set is empty, or a map or mask has another size than the first map.</exception>
+    /// <exception cref="InvalidOperationException">The predictor returned another number of predictions than images.</exception>
+    /// <exception cref="DatasetException">A mask does not have its image's size.</exception>
+    public static EvaluationReport Compute(
+        ImageDataset testSet,
+        Func<IReadOnlyList<ImageBuffer>, IReadOnlyList<AnomalyPrediction>> predict,
+        Func<ImageBuffer, bool[]> transformMask,
+        int batchSize = 8,
+        IProgress<int>? progress = null,
+        Action<EvaluatedImage>? onImage = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(testSet);
+        ArgumentNullException.ThrowIfNull(predict);
+        ArgumentNullException.ThrowIfNull(transformMask);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        return PredictorEvaluation.Run(testSet, predict, transformMask, batchSize, progress, onImage, cancellationToken);
+    }
 
     /// <summary>Reads a report written by <see cref="SaveJson"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

@@ -9,6 +9,7 @@ namespace Anomaly.ED.Export;
 internal static class OnnxPostProcessing
 {
     public const string MapOutput = "anomaly_map";
+    public const string UnsmoothedMapOutput = "unsmoothed_map";
     public const string ScoreOutput = "score";
     public const string NormalizedScoreOutput = "normalized_score";
     public const string DecisionOutput = "is_anomalous";
@@ -61,11 +62,12 @@ internal static class OnnxPostProcessing
     /// <summary>The image score: the maximum of each map.</summary>
     public static string MaximumScore(OnnxGraphBuilder g, string maps) => g.ReduceMax(maps, keepDims: false, 1, 2);
 
-    /// <summary>Declares the map and score outputs and, when the model is calibrated, <c>is_anomalous</c> (score at or above
+    /// <summary>Declares the map outputs (smoothed, and before smoothing for the reference's pixel AUROC), the score and, when the model is calibrated, <c>is_anomalous</c> (score at or above
     /// the threshold) and, with a normalisation, <c>normalized_score</c>, both computed in float64 as <see cref="Calibration"/> does.</summary>
-    public static void AddOutputs(OnnxGraphBuilder g, string map, string score, int height, int width, Calibration? calibration)
+    public static void AddOutputs(OnnxGraphBuilder g, string unsmoothed, string map, string score, int height, int width, Calibration? calibration)
     {
         g.Output(map, MapOutput, DataType.Float, OnnxBackbone.BatchDimension, height, width);
+        g.Output(unsmoothed, UnsmoothedMapOutput, DataType.Float, OnnxBackbone.BatchDimension, height, width);
         g.Output(score, ScoreOutput, DataType.Float, OnnxBackbone.BatchDimension);
         if (calibration is null)
         {

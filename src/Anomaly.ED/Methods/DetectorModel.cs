@@ -125,17 +125,19 @@ internal abstract class DetectorModel : IDisposable
         return builder.Build(cancellationToken);
     }
 
-    /// <summary>One prediction per image of a scored batch, with its source path and, when given, the original size its map is carried back to.</summary>
-    public AnomalyPrediction[] Predictions(AnomalyMaps maps, IReadOnlyList<(string? Path, (int Height, int Width)? Original)> images)
+    /// <summary>One prediction per image of a scored batch, with its source path and, when given, the original size its map
+    /// is carried back to; with <paramref name="includeUnsmoothed"/>, the map before smoothing too, in the same geometry.</summary>
+    public AnomalyPrediction[] Predictions(AnomalyMaps maps, IReadOnlyList<(string? Path, (int Height, int Width)? Original)> images, bool includeUnsmoothed = false)
     {
         var smoothed = maps.Smoothed.cpu().data<float>().ToArray();
+        var combined = includeUnsmoothed ? maps.Combined.cpu().data<float>().ToArray() : null;
         var scores = maps.ImageScores.cpu().data<float>().ToArray();
         var pixels = Height * Width;
         return scores.Select((score, i) =>
         {
-            var map = smoothed.AsSpan(i * pixels, pixels).ToArray();
-            var anomalyMap = images[i].Original is { } size ? MapAtOriginalResolution(map, size.Height, size.Width) : new AnomalyMap(Height, Width, map);
-            return Prediction(score, anomalyMap, images[i].Path);
+            AnomalyMap Geometry(float[] values) => images[i].Original is { } size ? MapAtOriginalResolution(values, size.Height, size.Width) : new AnomalyMap(Height, Width, values);
+            var prediction = Prediction(score, Geometry(smoothed.AsSpan(i * pixels, pixels).ToArray()), images[i].Path);
+            return combined is null ? prediction : prediction with { UnsmoothedMap = Geometry(combined.AsSpan(i * pixels, pixels).ToArray()) };
         }).ToArray();
     }
 

@@ -9,7 +9,7 @@ namespace Anomaly.ED.Methods;
 /// <summary>
 /// Exports a fitted model as one ONNX graph from the resized uint8 image to the decision: input <c>image</c>
 /// (batch, height, width, 3) RGB, outputs <c>anomaly_map</c> (batch, height, width) as <c>Predict</c> returns it,
-/// <c>score</c> (batch) and, when calibrated, <c>is_anomalous</c> and (with a normalisation) <c>normalized_score</c>.
+/// <c>unsmoothed_map</c> (the map before smoothing, for evaluation), <c>score</c> (batch) and, when calibrated, <c>is_anomalous</c> and (with a normalisation) <c>normalized_score</c>.
 /// </summary>
 internal static class OnnxExporter
 {
@@ -45,8 +45,8 @@ internal static class OnnxExporter
         var graph = new OnnxGraphBuilder(model.Options.Method.ToString().ToLowerInvariant());
         var images = OnnxBackbone.AddImageInput(graph, model.Height, model.Width, model.Transform.Options);
         var features = OnnxBackbone.AddFeatures(graph, model.Extractor, images);
-        var (map, score) = method.AddGraph(graph, features);
-        OnnxPostProcessing.AddOutputs(graph, map, score, model.Height, model.Width, model.Calibration);
+        var (unsmoothed, map, score) = method.AddGraph(graph, features);
+        OnnxPostProcessing.AddOutputs(graph, unsmoothed, map, score, model.Height, model.Width, model.Calibration);
         return graph.ToModel(Metadata(model, sourceModelHash));
     }
 

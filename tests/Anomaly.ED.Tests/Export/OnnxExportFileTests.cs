@@ -28,8 +28,9 @@ public sealed class OnnxExportFileTests(EdExportFixture fixture, ITestOutputHelp
             input.Value.ElementDataType.Should().Be(TensorElementType.UInt8);
             input.Value.Dimensions.Should().Equal(-1, 64, 64, 3);
             input.Value.SymbolicDimensions[0].Should().Be("batch");
-            session.OutputMetadata.Keys.Should().Equal("anomaly_map", "score", "is_anomalous");
+            session.OutputMetadata.Keys.Should().Equal("anomaly_map", "unsmoothed_map", "score", "is_anomalous");
             session.OutputMetadata["anomaly_map"].Dimensions.Should().Equal(-1, 64, 64);
+            session.OutputMetadata["unsmoothed_map"].Dimensions.Should().Equal(-1, 64, 64);
             session.OutputMetadata["is_anomalous"].ElementDataType.Should().Be(TensorElementType.Bool);
 
             var metadata = session.ModelMetadata.CustomMetadataMap;

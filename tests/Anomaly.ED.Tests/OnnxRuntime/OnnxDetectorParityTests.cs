@@ -9,7 +9,7 @@ namespace Anomaly.ED.Tests.OnnxRuntime;
 /// <summary>
 /// <see cref="OnnxDetector"/> against <see cref="EdDetector"/> on the same image files (the generated quick-start data
 /// at 64x64, two larger non-square copies, and the golden pipeline inputs: grey, RGBA, BMP and non-square sources that
-/// exercise decoding, the resize, the crop and maps at the original resolution): maps within 1e-4 of their range,
+/// exercise decoding, the resize, the crop and maps at the original resolution): maps (and the unsmoothed maps evaluation uses) within 1e-4 of their range,
 /// scores within 1e-5 relative, the same decisions, batches of 4 as batches of 1 within the same tolerances.
 /// </summary>
 public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutputHelper log) : IClassFixture<EdExportFixture>
@@ -33,8 +33,8 @@ public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutput
 
         foreach (var original in new[] { false, true })
         {
-            var expected = library.Predict(images, new PredictOptions { BatchSize = 1, MapAtOriginalResolution = original });
-            var batched = onnx.Predict(images, new PredictOptions { BatchSize = 4, MapAtOriginalResolution = original });
+            var expected = library.Predict(images, new PredictOptions { BatchSize = 1, MapAtOriginalResolution = original, IncludeUnsmoothedMap = true });
+            var batched = onnx.Predict(images, new PredictOptions { BatchSize = 4, MapAtOriginalResolution = original, IncludeUnsmoothedMap = true });
             var single = onnx.Predict(images, new PredictOptions { BatchSize = 1, MapAtOriginalResolution = original });
             for (var i = 0; i < images.Count; i++)
             {
@@ -49,10 +49,15 @@ public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutput
                 (worst / range).Should().BeLessThanOrEqualTo(1e-4f, $"{images[i]}'s map");
                 relative.Should().BeLessThanOrEqualTo(1e-5f, $"{images[i]}'s score");
                 a.IsAnomalous.Should().Be(e.IsAnomalous, $"{images[i]}'s decision");
+                var (eu, au) = (e.UnsmoothedMap!, a.UnsmoothedMap!);
+                (au.Height, au.Width).Should().Be((a.Map.Height, a.Map.Width));
+                var unsmoothedRange = eu.Values.Max() - eu.Values.Min();
+                (au.Values.Zip(eu.Values, (x, y) => Math.Abs(x - y)).Max() / unsmoothedRange).Should().BeLessThanOrEqualTo(1e-4f, $"{images[i]}'s unsmoothed map");
                 a.NormalizedScore!.Value.Should().BeApproximately(e.NormalizedScore!.Value, 1e-5f);
                 // ONNX Runtime may block its products differently per batch size: the parity tolerances, not bit equality.
                 single[i].Score.Should().BeApproximately(a.Score, Math.Abs(a.Score) * 1e-5f, "a batch of 4 scores each image as a batch of 1 does");
                 (single[i].Map.Values.Zip(a.Map.Values, (x, y) => Math.Abs(x - y)).Max() / range).Should().BeLessThanOrEqualTo(1e-4f);
+                single[i].UnsmoothedMap.Should().BeNull("only asked for, it is not carried by every prediction");
             }
 
             expected.Select(p => p.IsAnomalous).Distinct().Should().HaveCount(2, "the threshold splits the images, so the decisions are tested both ways");

@@ -21,7 +21,7 @@ internal sealed class EdOnnxExport(EdModel model) : IOnnxMethodGraph
     private const float CosineEpsilon = 1e-8f;
     private const double LayerNormEpsilon = 1e-5;
 
-    public (string Map, string Score) AddGraph(OnnxGraphBuilder graph, IReadOnlyList<string> features)
+    public (string Unsmoothed, string Map, string Score) AddGraph(OnnxGraphBuilder graph, IReadOnlyList<string> features)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(features);
@@ -42,7 +42,7 @@ internal sealed class EdOnnxExport(EdModel model) : IOnnxMethodGraph
 
         var combined = OnnxPostProcessing.CombineLevels(graph, grids, model.Height, model.Width);
         var smoothed = model.MapGenerator.Smoother is { } smoother ? OnnxPostProcessing.Smooth(graph, combined, smoother, model.Height, model.Width) : combined;
-        return (smoothed, OnnxPostProcessing.MaximumScore(graph, smoothed));
+        return (combined, smoothed, OnnxPostProcessing.MaximumScore(graph, smoothed));
     }
 
     private sealed class LevelGraph

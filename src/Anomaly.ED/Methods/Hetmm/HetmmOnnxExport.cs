@@ -17,7 +17,7 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
     // AtmmScorer.Normalize: nn.functional.normalize's eps.
     private const float NormEpsilon = 1e-12f;
 
-    public (string Map, string Score) AddGraph(OnnxGraphBuilder graph, IReadOnlyList<string> features)
+    public (string Unsmoothed, string Map, string Score) AddGraph(OnnxGraphBuilder graph, IReadOnlyList<string> features)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(features);
@@ -47,7 +47,7 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         var score = configuration.ImageScore.Kind == MapFilterKind.MaxPoolMean
             ? MaxPoolMean(graph, combined, configuration.ImageScore.KernelSize)
             : OnnxPostProcessing.MaximumScore(graph, Filter(graph, combined, configuration.ImageScore));
-        return (map, score);
+        return (combined, map, score);
     }
 
     // alpha (1 - forward) + (1 - alpha)(1 - backward), times lambda, on the level's (B, h, w) grid.
