@@ -183,6 +183,20 @@ public sealed class EdDetector : IDisposable
         return PredictDecoded(decoded, predictOptions);
     }
 
+    /// <summary>
+    /// Scores a batch of decoded RGB images (as <see cref="ImageDecoder.DecodeRgb(ReadOnlySpan{byte}, string)"/> gives them), running
+    /// the networks in batches of <see cref="PredictOptions.BatchSize"/>; a service that decodes its requests itself batches them here.
+    /// </summary>
+    /// <param name="images">Three-channel images of any size; each is resized and cropped as the model expects.</param>
+    /// <param name="predictOptions">Output options; null for the defaults.</param>
+    /// <returns>One prediction per image, in order (without a source path).</returns>
+    /// <exception cref="ArgumentException">An image does not have 3 channels.</exception>
+    public IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<ImageBuffer> images, PredictOptions? predictOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return PredictDecoded([.. images.Select(image => (image ?? throw new ArgumentException("The image list holds a null image.", nameof(images)), (string?)null))], predictOptions);
+    }
+
     /// <summary>Scores already-normalised image tensors, (3, H, W) or (B, 3, H, W) at the model's input size.</summary>
     /// <param name="images">Images transformed as the model expects (resized to the input size, ImageNet-normalised).</param>
     /// <returns>One prediction per image.</returns>
