@@ -39,6 +39,9 @@ internal static class CliApplication
             config.AddCommand<InfoCommand>("info")
                 .WithDescription("Show what a model file holds and verify its content hash.")
                 .WithExample("info", "bottle.edmodel");
+            config.AddCommand<ServeCommand>("serve")
+                .WithDescription("Host models as a prediction service: REST API, web page, health checks, metrics.")
+                .WithExample("serve", "bottle.edmodel", "screw.edmodel", "--urls", "http://127.0.0.1:5000");
             config.AddCommand<BenchmarkCommand>("benchmark")
                 .WithDescription("Train and evaluate every category of MVTec AD, BTAD or MVTec 3D-AD, with a per-category and mean table.")
                 .WithExample("benchmark", "data/mvtec_anomaly_detection", "--dataset", "mvtec", "--download");

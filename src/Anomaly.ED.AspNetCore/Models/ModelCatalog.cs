@@ -19,8 +19,7 @@ internal sealed class ModelCatalog : BackgroundService
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, ModelBatcher> loaded = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> failed = new(StringComparer.Ordinal);
-    private readonly TaskCompletionSource allLoaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, Exception> failed = new(StringComparer.Ordinal);
 
     public ModelCatalog(IOptions<AnomalyDetectionServiceOptions> options, ServiceMetrics metrics, ILoggerFactory loggerFactory)
     {
@@ -35,9 +34,6 @@ internal sealed class ModelCatalog : BackgroundService
     /// <summary>Every configured name, in configuration order.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>Completes when every model is loaded; faults with the first load failure.</summary>
-    public Task Loaded => allLoaded.Task;
-
     public ModelState StateOf(string name) =>
         loaded.ContainsKey(name) ? ModelState.Ready
         : failed.ContainsKey(name) ? ModelState.Failed
@@ -47,6 +43,9 @@ internal sealed class ModelCatalog : BackgroundService
     /// <summary>The kind of model file a configured name is loaded from (before it is loaded too).</summary>
     public string KindOf(string name) => loaded.TryGetValue(name, out var batcher) ? batcher.Model.Kind : "edmodel";
 
+    /// <summary>The first load failure, or null.</summary>
+    public Exception? LoadFailure => failed.Values.FirstOrDefault();
+
     public bool TryGet(string name, out ModelBatcher batcher) => loaded.TryGetValue(name, out batcher!);
 
     /// <summary>Why models are not ready (loading, or the load error), or null when all are.</summary>
@@ -54,7 +53,7 @@ internal sealed class ModelCatalog : BackgroundService
     {
         if (!failed.IsEmpty)
         {
-            return "failed to load: " + string.Join("; ", failed.Select(p => $"{p.Key} ({p.Value})"));
+            return "failed to load: " + string.Join("; ", failed.Select(p => $"{p.Key} ({p.Value.Message})"));
         }
 
         var loading = Names.Where(n => !loaded.ContainsKey(n)).ToArray();
@@ -89,14 +88,11 @@ internal sealed class ModelCatalog : BackgroundService
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
-                    failed[name] = ex.Message;
+                    failed[name] = ex;
                     Log.ModelLoadFailed(logger, name, model.Path, ex);
-                    allLoaded.TrySetException(new InvalidOperationException($"Model '{name}' ({model.Path}) could not be loaded: {ex.Message}", ex));
                     return;
                 }
             }
-
-            allLoaded.TrySetResult();
         },
         stoppingToken);
 }

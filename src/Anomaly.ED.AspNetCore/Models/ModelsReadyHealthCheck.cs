@@ -9,6 +9,6 @@ internal sealed class ModelsReadyHealthCheck(ModelCatalog catalog) : IHealthChec
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(catalog.NotReadyReason() is { } reason
-            ? new HealthCheckResult(context.Registration.FailureStatus, reason)
+            ? new HealthCheckResult(context.Registration.FailureStatus, reason, catalog.LoadFailure)
             : HealthCheckResult.Healthy(string.Join(", ", catalog.Names) + " ready"));
 }

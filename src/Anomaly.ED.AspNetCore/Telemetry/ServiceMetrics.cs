@@ -26,12 +26,12 @@ internal sealed class ServiceMetrics
     public ServiceMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        requests = meter.CreateCounter<long>("anomaly_ed.requests", "{request}", "Prediction requests answered, by model and HTTP status code.");
-        duration = meter.CreateHistogram("anomaly_ed.request.duration", "s", "Prediction request latency, from the first byte read to the response, by model.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        batchSize = meter.CreateHistogram("anomaly_ed.batch.size", "{image}", "Images per scored batch, by model.", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [.. BatchSizeBuckets.Select(b => (int)b)] });
-        batchDuration = meter.CreateHistogram("anomaly_ed.batch.duration", "s", "Time to score one batch, by model.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
-        dropped = meter.CreateCounter<long>("anomaly_ed.images.dropped", "{image}", "Queued images dropped unscored because their client went away, by model.");
-        meter.CreateObservableGauge("anomaly_ed.queue.length", () => queues().Select(q => new Measurement<int>(q.Length, new KeyValuePair<string, object?>("model", q.Model))), "{image}", "Images waiting for a batch, by model.");
+        requests = meter.CreateCounter<long>("requests", "{request}", "Prediction requests answered, by model and HTTP status code.");
+        duration = meter.CreateHistogram("request.duration", "s", "Prediction request latency, from the first byte read to the response, by model.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        batchSize = meter.CreateHistogram("batch.size", "{image}", "Images per scored batch, by model.", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [.. BatchSizeBuckets.Select(b => (int)b)] });
+        batchDuration = meter.CreateHistogram("batch.duration", "s", "Time to score one batch, by model.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        dropped = meter.CreateCounter<long>("images.dropped", "{image}", "Queued images dropped unscored because their client went away, by model.");
+        meter.CreateObservableGauge("queue.length", () => queues().Select(q => new Measurement<int>(q.Length, new KeyValuePair<string, object?>("model", q.Model))), "{image}", "Images waiting for a batch, by model.");
     }
 
     public void ObserveQueues(Func<IEnumerable<(string Model, int Length)>> source) => queues = source;
