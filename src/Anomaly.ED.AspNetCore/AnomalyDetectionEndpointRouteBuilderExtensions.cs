@@ -56,7 +56,7 @@ public static class AnomalyDetectionEndpointRouteBuilderExtensions
             .WithName("Predict")
             .WithSummary("Scores one image (the body, with an image Content-Type) or several (multipart/form-data file parts).")
             .WithDescription("Per image: the score, the normalised score and decision when the model is calibrated, the threshold, the timing, and with heatmap=true the overlay PNG (base64) with the scores at the ends of its colour bar.")
-            .Accepts<byte[]>(ImageUpload.ImageTypes[0], [.. ImageUpload.ImageTypes.Skip(1), ImageUpload.Multipart])
+            .WithMetadata(PredictRequestBody.Marker)
             .Produces<PredictResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

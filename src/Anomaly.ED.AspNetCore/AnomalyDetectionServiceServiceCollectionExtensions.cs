@@ -1,5 +1,7 @@
 using Anomaly.ED.AspNetCore;
+using Anomaly.ED.AspNetCore.Endpoints;
 using Anomaly.ED.AspNetCore.Models;
+using Microsoft.AspNetCore.OpenApi;
 using Anomaly.ED.AspNetCore.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -65,6 +67,7 @@ public static class AnomalyDetectionServiceServiceCollectionExtensions
             services.AddSingleton<ModelCatalog>();
             services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ModelCatalog>());
             services.AddHealthChecks().AddCheck<ModelsReadyHealthCheck>("anomaly-ed-models", tags: [ModelsReadyHealthCheck.Tag]);
+            services.ConfigureAll<OpenApiOptions>(o => o.AddOperationTransformer<PredictRequestBody>());
         }
 
         services.AddProblemDetails();
