@@ -12,7 +12,7 @@ namespace Anomaly.ED.AspNetCore.Tests;
 /// Malformed and hostile uploads are each answered with their problem status, and the server keeps serving; the limits
 /// (body size, queue, API key) are checked on a second server with small ones.
 /// </summary>
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class HostileUploadTests(ServiceFixture fixture) : IAsyncLifetime
 {
     private WebApplication limited = null!;

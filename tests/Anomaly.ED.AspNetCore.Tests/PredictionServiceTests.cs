@@ -6,7 +6,7 @@ using Anomaly.ED.Data;
 namespace Anomaly.ED.AspNetCore.Tests;
 
 /// <summary>Every endpoint of the service over a real Kestrel on loopback, compared with the same model in-process.</summary>
-[Collection(ServiceCollection.Name)]
+[Collection(ServiceTestCollection.Name)]
 public sealed class PredictionServiceTests(ServiceFixture fixture)
 {
     private HttpClient Client => fixture.Client;

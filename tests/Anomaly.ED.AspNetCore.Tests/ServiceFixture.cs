@@ -85,7 +85,7 @@ public sealed class ServiceFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ServiceCollection : ICollectionFixture<ServiceFixture>
+public sealed class ServiceTestCollection : ICollectionFixture<ServiceFixture>
 {
     public const string Name = "Service";
 }
