@@ -73,7 +73,12 @@ public sealed class HostileUploadTests(ServiceFixture fixture) : IAsyncLifetime
     public async Task ABodyOverTheLimitIsA413()
     {
         var big = new byte[(1024 * 1024) + 1];
-        using var declared = await Send(ServiceFixture.Image(big));
+
+        // Expect: 100-continue lets the client hear the refusal before it sends the body the server will not read.
+        using var declaredRequest = new HttpRequestMessage(HttpMethod.Post, $"/v1/models/{ModelName}/predict") { Content = ServiceFixture.Image(big) };
+        declaredRequest.Headers.ExpectContinue = true;
+        declaredRequest.Headers.Add("X-Api-Key", "secret");
+        using var declared = await limitedClient.SendAsync(declaredRequest);
         (await PredictionServiceTests.ShouldBeProblem(declared, HttpStatusCode.RequestEntityTooLarge, "Request too large")).Should().Contain("1048576");
 
         // A chunked body declares no length: the limit is enforced while reading.
