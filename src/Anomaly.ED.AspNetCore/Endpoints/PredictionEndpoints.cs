@@ -16,11 +16,11 @@ internal static class PredictionEndpoints
 
     public static IResult ListModels(ModelCatalog catalog) => Results.Ok(catalog.Names.Select(n => Summary(catalog, n)).ToArray());
 
-    public static IResult GetModel(string name, ModelCatalog catalog, HttpContext context) => catalog.StateOf(name) switch
+    public static IResult GetModel(string name, ModelCatalog catalog, HttpContext context, IOptions<AnomalyDetectionServiceOptions> serviceOptions) => catalog.StateOf(name) switch
     {
         ModelState.Ready when catalog.TryGet(name, out var batcher) => Results.Ok(new ModelResponse(name, batcher.Model.Kind, "ready", batcher.Model.Details)),
         ModelState.Unknown => UnknownModel(name, catalog),
-        var state => NotReady(context, name, state, catalog),
+        var state => NotReady(context, name, state, catalog, serviceOptions.Value.RetryAfterSeconds),
     };
 
     public static async Task<IResult> PredictAsync(
@@ -40,7 +40,7 @@ internal static class PredictionEndpoints
         {
             ModelState.Ready when catalog.TryGet(name, out var batcher) => await PredictAsync(name, batcher, heatmap == true, context, options, metrics, logger, started).ConfigureAwait(false),
             ModelState.Unknown => UnknownModel(name, catalog),
-            _ => NotReady(context, name, state, catalog),
+            _ => NotReady(context, name, state, catalog, options.RetryAfterSeconds),
         };
         metrics.RequestAnswered(state == ModelState.Unknown ? UnknownModelTag : name, StatusOf(result), Stopwatch.GetElapsedTime(started));
         return result;
@@ -140,14 +140,14 @@ internal static class PredictionEndpoints
         statusCode: StatusCodes.Status404NotFound,
         title: "Unknown model");
 
-    private static IResult NotReady(HttpContext context, string name, ModelState state, ModelCatalog catalog)
+    private static IResult NotReady(HttpContext context, string name, ModelState state, ModelCatalog catalog, int retryAfterSeconds)
     {
         if (state == ModelState.Failed)
         {
             return Results.Problem($"Model '{name}' failed to load: {catalog.NotReadyReason()}", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Model unavailable");
         }
 
-        context.Response.Headers.RetryAfter = "1";
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Problem($"Model '{name}' is still loading.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Model loading");
     }
 
