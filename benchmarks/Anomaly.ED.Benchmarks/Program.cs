@@ -24,6 +24,11 @@ if (args.Length > 0 && args[0] == "cotenancy")
     return CoTenancyBenchmark.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "serve-load")
+{
+    return ServeLoadBenchmark.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "coldstart")
 {
     return ColdStartBenchmark.Run(args[1..]);

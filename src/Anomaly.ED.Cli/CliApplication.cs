@@ -42,6 +42,9 @@ internal static class CliApplication
             config.AddCommand<ExportCommand>("export")
                 .WithDescription("Export a model as an ONNX graph (pixels to decision), alone or as a Triton model repository.")
                 .WithExample("export", "bottle.edmodel", "--format", "triton", "--output", "models", "--name", "bottle");
+            config.AddCommand<ServeCommand>("serve")
+                .WithDescription("Host models as a prediction service: REST API, web page, health checks, metrics.")
+                .WithExample("serve", "bottle.edmodel", "screw.edmodel", "--urls", "http://127.0.0.1:5000");
             config.AddCommand<BenchmarkCommand>("benchmark")
                 .WithDescription("Train and evaluate every category of MVTec AD, BTAD or MVTec 3D-AD, with a per-category and mean table.")
                 .WithExample("benchmark", "data/mvtec_anomaly_detection", "--dataset", "mvtec", "--download");

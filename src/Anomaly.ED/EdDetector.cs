@@ -1,6 +1,7 @@
 using Anomaly.ED.Backbones;
 using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
+using Anomaly.ED.Export;
 using Anomaly.ED.Formats;
 using Anomaly.ED.Methods.Ed;
 using Anomaly.ED.Methods;
@@ -186,6 +187,20 @@ public sealed class EdDetector : IDisposable
         return PredictDecoded(decoded, predictOptions);
     }
 
+    /// <summary>
+    /// Scores a batch of decoded RGB images (as <see cref="ImageDecoder.DecodeRgb(ReadOnlySpan{byte}, string)"/> gives them), running
+    /// the networks in batches of <see cref="PredictOptions.BatchSize"/>; a service that decodes its requests itself batches them here.
+    /// </summary>
+    /// <param name="images">Three-channel images of any size; each is resized and cropped as the model expects.</param>
+    /// <param name="predictOptions">Output options; null for the defaults.</param>
+    /// <returns>One prediction per image, in order (without a source path).</returns>
+    /// <exception cref="ArgumentException">An image does not have 3 channels.</exception>
+    public IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<ImageBuffer> images, PredictOptions? predictOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return PredictDecoded([.. images.Select(image => (image ?? throw new ArgumentException("The image list holds a null image.", nameof(images)), (string?)null))], predictOptions);
+    }
+
     /// <summary>Scores already-normalised image tensors, (3, H, W) or (B, 3, H, W) at the model's input size.</summary>
     /// <param name="images">Images transformed as the model expects (resized to the input size, ImageNet-normalised).</param>
     /// <returns>One prediction per image.</returns>
@@ -310,18 +325,24 @@ public sealed class EdDetector : IDisposable
     /// <c>is_anomalous</c>; its metadata names the method, backbone, preprocessing, calibration and the model file it came from.
     /// </summary>
     /// <param name="path">The <c>.onnx</c> file to write, replaced atomically; its folder must exist.</param>
-    /// <param name="exportOptions">Export settings; null for the defaults.</param>
+    /// <param name="externalDataThresholdBytes">The initializer bytes above which the weights go to an external data file
+    /// beside the model; null for the largest a single ONNX file holds (2 GiB less 64 MiB).</param>
     /// <returns>The external data file written beside the model (<c>&lt;path&gt;.data</c>), or null when the model is one file.</returns>
     /// <exception cref="InvalidOperationException">The detector has not been fitted.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="externalDataThresholdBytes"/> is negative or past the single-file limit.</exception>
     /// <exception cref="NotSupportedException">The backbone has no ONNX export.</exception>
-    public string? ExportOnnx(string path, OnnxExportOptions? exportOptions = null)
+    public string? ExportOnnx(string path, long? externalDataThresholdBytes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var export = exportOptions ?? new OnnxExportOptions();
-        export.Validate();
+        var threshold = externalDataThresholdBytes ?? OnnxModelWriter.DefaultSingleFileLimit;
+        if (threshold is < 0 or > OnnxModelWriter.DefaultSingleFileLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(externalDataThresholdBytes), threshold, $"externalDataThresholdBytes must lie between 0 and {OnnxModelWriter.DefaultSingleFileLimit} (the largest model one ONNX file holds).");
+        }
+
         using (EnterFitted())
         {
-            var data = OnnxExporter.Export(model, path, model.SourceModelSha256, export.ExternalDataThresholdBytes);
+            var data = OnnxExporter.Export(model, path, model.SourceModelSha256, threshold);
             Log.OnnxExported(logger, path, Method, data is not null);
             return data;
         }

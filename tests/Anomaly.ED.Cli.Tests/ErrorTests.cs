@@ -25,6 +25,10 @@ public sealed class ErrorTests(CliDatasets data)
     [InlineData(new[] { "predict", "m.edmodel", "x.png", "--output", "scores.txt" }, ".csv or .json")]
     [InlineData(new[] { "benchmark", ".", "--dataset", "kolektor" }, "mvtec, btad or mvtec3d")]
     [InlineData(new[] { "benchmark", ".", "--dataset", "btad", "--categories", "bottle" }, "01, 02, 03")]
+    [InlineData(new[] { "serve", "a.edmodel", "--name", "a", "--name", "b" }, "--name is given 2 times for 1 model file(s)")]
+    [InlineData(new[] { "serve", "missing.edmodel", "--urls", "http://127.0.0.1:0" }, "Models[0].Path 'missing.edmodel' does not exist")]
+    [InlineData(new[] { "serve", "missing.edmodel", "--name", "../etc", "--max-batch", "0", "--urls", "http://127.0.0.1:0" }, "name '../etc' is not a valid model name")]
+    [InlineData(new[] { "serve", "missing.edmodel", "--max-batch", "0", "--urls", "http://127.0.0.1:0" }, "MaxBatchSize = 0 must be positive.")]
     public async Task Bad_command_lines_are_one_line_errors(string[] args, string expected)
     {
         var run = await CliRun.RunAsync(args);

@@ -4,7 +4,7 @@ using Anomaly.ED.Scoring;
 namespace Anomaly.ED.Visualization;
 
 /// <summary>Renders anomaly maps as RGB heatmaps.</summary>
-internal static class Heatmap
+public static class Heatmap
 {
     /// <summary>
     /// Colours each map value: v is normalised to t = (v - low) / (high - low) with the ends from

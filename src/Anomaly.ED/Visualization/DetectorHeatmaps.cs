@@ -63,6 +63,18 @@ public sealed class DetectorHeatmaps
         return HeatmapOverlay.Render(image, map, truth, options);
     }
 
+    /// <summary>The heatmap over the decoded image the prediction was made from, for predictions made from bytes, streams or decoded images.</summary>
+    /// <param name="image">The image that was scored, RGB or grey, at its original size.</param>
+    /// <param name="prediction">The prediction of <paramref name="image"/>.</param>
+    /// <param name="options">Colours, range and outlines; the defaults when null.</param>
+    /// <returns>The overlay, of the image's size.</returns>
+    public ImageBuffer RenderOverlay(ImageBuffer image, AnomalyPrediction prediction, VisualizationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(prediction);
+        return HeatmapOverlay.Render(image, ToImageGeometry(prediction.Map, image.Height, image.Width), null, options);
+    }
+
     /// <summary>The panel of the source image, the overlay and the true mask (see <see cref="AnomalyPanel"/>), in the image's geometry.</summary>
     /// <param name="prediction">A prediction made from a file (<see cref="AnomalyPrediction.SourcePath"/> set).</param>
     /// <param name="groundTruthMaskPath">The true defect mask of that image, or null.</param>

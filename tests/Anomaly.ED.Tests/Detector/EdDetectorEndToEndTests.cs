@@ -66,6 +66,21 @@ public sealed class EdDetectorEndToEndTests
     }
 
     [Fact]
+    public void DecodedImagesPredictAndRenderAsTheirFiles()
+    {
+        var paths = fixture.Test.Items.Take(3).Select(i => i.ImagePath).ToArray();
+        var fromFiles = fixture.Detector.Predict(paths);
+        var images = paths.Select(ImageDecoder.DecodeRgb).ToArray();
+        var decoded = fixture.Detector.Predict(images, new PredictOptions { BatchSize = 3 });
+
+        decoded.Select(p => p.Score).Should().Equal(fromFiles.Select(p => p.Score), (a, b) => Math.Abs(a - b) < 1e-5f);
+        decoded.Should().OnlyContain(p => p.SourcePath == null);
+        var heatmaps = new Anomaly.ED.Visualization.DetectorHeatmaps(fixture.Detector);
+        heatmaps.RenderOverlay(images[0], fromFiles[0]).Pixels.Should().Equal(heatmaps.RenderOverlay(fromFiles[0]).Pixels);
+        fixture.Invoking(f => f.Detector.Predict([new ImageBuffer(8, 8, 1)])).Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
     public void ConcurrentPredictionsEqualSequentialOnes()
     {
         var paths = fixture.Test.Items.Select(i => i.ImagePath).ToArray();

@@ -47,13 +47,13 @@ public sealed class DetectorExportTests(EdExportFixture fixture) : IClassFixture
     public void ExternalDataFollowsTheThresholdAndInvalidSettingsAreRefused()
     {
         var path = fixture.NewTempPath("split.onnx");
-        fixture.Detector.ExportOnnx(path, new OnnxExportOptions { ExternalDataThresholdBytes = 0 }).Should().Be(Path.GetFullPath(path) + ".data");
+        fixture.Detector.ExportOnnx(path, externalDataThresholdBytes: 0).Should().Be(Path.GetFullPath(path) + ".data");
         File.Exists(path + ".data").Should().BeTrue();
 
-        var negative = () => fixture.Detector.ExportOnnx(fixture.NewTempPath("x.onnx"), new OnnxExportOptions { ExternalDataThresholdBytes = -1 });
-        negative.Should().Throw<ArgumentException>().WithMessage("*ExternalDataThresholdBytes*");
-        var tooLarge = () => fixture.Detector.ExportOnnx(fixture.NewTempPath("x.onnx"), new OnnxExportOptions { ExternalDataThresholdBytes = long.MaxValue });
-        tooLarge.Should().Throw<ArgumentException>().WithMessage("*ExternalDataThresholdBytes*");
+        var negative = () => fixture.Detector.ExportOnnx(fixture.NewTempPath("x.onnx"), externalDataThresholdBytes: -1);
+        negative.Should().Throw<ArgumentException>().WithMessage("*externalDataThresholdBytes*");
+        var tooLarge = () => fixture.Detector.ExportOnnx(fixture.NewTempPath("x.onnx"), externalDataThresholdBytes: long.MaxValue);
+        tooLarge.Should().Throw<ArgumentException>().WithMessage("*externalDataThresholdBytes*");
     }
 
     [Fact]

@@ -20,6 +20,18 @@ public sealed class PngFileTests
     }
 
     [Fact]
+    public void EncodedPngIsTheFileContentAndDecodesBack()
+    {
+        using var temp = new TempDirectory();
+        var image = Heatmap.Render(HeatmapOverlayTests.Map(3, 4));
+        var path = temp.Combine("heat.png");
+        PngFile.Write(image, path);
+        var encoded = PngFile.Encode(image);
+        encoded.Should().Equal(File.ReadAllBytes(path));
+        ImageDecoder.DecodeRgb(encoded, "encoded").Pixels.Should().Equal(image.Pixels);
+    }
+
+    [Fact]
     public void WrittenGreyPngDecodesBackToTheSameSamples()
     {
         using var temp = new TempDirectory();

@@ -1,0 +1,25 @@
+using Anomaly.ED.Data;
+
+namespace Anomaly.ED.AspNetCore.Models;
+
+/// <summary>
+/// A loaded model that scores batches of decoded images: the one thing the service needs from a kind of model file
+/// (an <c>.edmodel</c> today; an exported ONNX model plugs in as another implementation).
+/// </summary>
+internal interface IServedModel : IDisposable
+{
+    /// <summary>The kind of model file, as the API reports it (<c>edmodel</c>).</summary>
+    string Kind { get; }
+
+    /// <summary>What <c>anomaly-ed info</c> shows about the model, for <c>GET /v1/models/{name}</c>.</summary>
+    ModelDetails Details { get; }
+
+    /// <summary>Scores one batch of RGB images; one prediction per image, in order. Thread-safe.</summary>
+    IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<ImageBuffer> images);
+
+    /// <summary>The heatmap overlay of one prediction on its image, as PNG, with the score range of its colour scale.</summary>
+    RenderedHeatmap RenderHeatmap(ImageBuffer image, AnomalyPrediction prediction);
+}
+
+/// <summary>A heatmap overlay encoded as PNG, and the values at the ends of its colour bar.</summary>
+internal sealed record RenderedHeatmap(byte[] Png, double Low, double High, string Colormap);

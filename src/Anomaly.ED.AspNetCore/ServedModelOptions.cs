@@ -1,0 +1,15 @@
+namespace Anomaly.ED.AspNetCore;
+
+/// <summary>One hosted model: the file it is loaded from and the name requests use.</summary>
+public sealed class ServedModelOptions
+{
+    /// <summary>The model file (<c>.edmodel</c>, written by <see cref="EdDetector.Save"/>).</summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The name in request URLs (<c>/v1/models/{name}/predict</c>): letters, digits, '.', '_' and '-'.</summary>
+    /// <value>The default value is <see langword="null"/>: the file name without its extension.</value>
+    public string? Name { get; set; }
+
+    /// <summary>The name the model is served under: <see cref="Name"/>, else the file name without its extension.</summary>
+    public string ResolvedName => Name ?? System.IO.Path.GetFileNameWithoutExtension(Path);
+}
