@@ -35,6 +35,10 @@ public sealed class EdDetector : IDisposable
         this.model = model;
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<EdDetector>();
+        if (model.Options.Runtime.Precision != ComputePrecision.Float32)
+        {
+            Log.ReducedPrecision(logger, model.Options.Runtime.Precision, model.Options.Runtime.Device);
+        }
     }
 
     /// <summary>The method this detector runs.</summary>

@@ -53,6 +53,9 @@ internal abstract class DetectorModel : IDisposable
     /// cleared by any change), recorded in an ONNX export; null when the state is in no file.</summary>
     public string? SourceModelSha256 { get; set; }
 
+    /// <summary>The reduced type prediction computes in (<see cref="RuntimeOptions.Precision"/>); null for float32.</summary>
+    protected ScalarType? ComputeType => Runtime.ReducedPrecision.ComputeType(Options.Runtime.Precision);
+
     /// <summary>The method's per-level scorer.</summary>
     protected abstract IAnomalyScorer Scorer { get; }
 
@@ -63,7 +66,7 @@ internal abstract class DetectorModel : IDisposable
     public AnomalyMaps Score(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var features = Extractor.Extract(images.to(Device));
+        var features = Extractor.Extract(images.to(Device), ComputeType);
         var grids = Scorer.ScoreLevels(features);
         var maps = PostProcess(grids);
         maps.Combined.MoveToOuterDisposeScope();
