@@ -44,6 +44,11 @@ if (args.Length > 0 && args[0] == "hetmm")
     return HetmmBenchmark.Run(args[1..]);
 }
 
+if (args.Length > 0 && args[0] == "precision")
+{
+    return PrecisionBenchmark.Run(args[1..]);
+}
+
 if (args.Length > 0 && args[0] == "match")
 {
     return MatchingBenchmark.Run(args[1..]);

@@ -36,6 +36,10 @@ public sealed class EdDetector : IDisposable
         this.model = model;
         this.loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         logger = this.loggerFactory.CreateLogger<EdDetector>();
+        if (model.Options.Runtime.ComputePrecision != ComputePrecision.Float32)
+        {
+            Log.ReducedPrecision(logger, model.Options.Runtime.ComputePrecision, model.Options.Runtime.Device);
+        }
     }
 
     /// <summary>The method this detector runs.</summary>

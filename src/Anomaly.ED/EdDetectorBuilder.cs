@@ -188,6 +188,9 @@ public sealed class EdDetectorBuilder
     /// <summary>Chooses the device: <c>"cpu"</c>, <c>"cuda"</c> or <c>"cuda:N"</c>.</summary>
     public EdDetectorBuilder UseDevice(string device) => Set(o => o.Runtime.Device = device);
 
+    /// <summary>Chooses the number format prediction computes in (<see cref="RuntimeOptions.Precision"/>): float32, the default and parity mode, or bfloat16 (CPUs with bfloat16 instructions, CUDA) or float16 (CUDA).</summary>
+    public EdDetectorBuilder UsePrecision(string precision) => Set(o => o.Runtime.Precision = precision);
+
     /// <summary>Sets the process's intra-op CPU threads when the detector is built: null for the physical cores, 0 to keep the process's setting.</summary>
     public EdDetectorBuilder UseIntraOpThreads(int? threads) => Set(o => o.Runtime.IntraOpThreads = threads);
 

@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1001, EventName = "DetectorBuilt", Level = LogLevel.Information, Message = "Built a {Method} detector: backbone {Backbone} ({WeightsSource}), levels {Levels}, input {Height}x{Width}, device {Device}")]
     public static partial void DetectorBuilt(ILogger logger, DetectorMethod method, string backbone, string weightsSource, string levels, int height, int width, string device);
 
+    [LoggerMessage(EventId = 1004, EventName = "ReducedPrecision", Level = LogLevel.Information, Message = "Predicting in {Precision} on {Device}: the backbone, the level networks and the matching products; scores and maps in float32, fitting in float32")]
+    public static partial void ReducedPrecision(ILogger logger, ComputePrecision precision, string device);
+
     [LoggerMessage(EventId = 1003, EventName = "FitStarted", Level = LogLevel.Information, Message = "Fitting the {Method} detector on {Images} normal images")]
     public static partial void FitStarted(ILogger logger, DetectorMethod method, int images);
 

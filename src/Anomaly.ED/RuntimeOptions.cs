@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Anomaly.ED;
 
 /// <summary>
-/// Where and how a detector runs: device, CPU threads, the pretrained-weights cache and downloads. The one type for these
+/// Where and how a detector runs: device, number format, CPU threads, the pretrained-weights cache and downloads. The one type for these
 /// settings whether a detector is built (<see cref="DetectorOptions.Runtime"/>), loaded (<see cref="LoadOptions.Runtime"/>)
 /// or hosted; never saved in a model file, so a model saved on one machine runs on any.
 /// </summary>
@@ -16,6 +16,25 @@ public sealed class RuntimeOptions
     /// </summary>
     /// <value>The default value is <c>"cpu"</c>.</value>
     public string Device { get; set; } = DetectorDefaults.Device;
+
+    /// <summary>
+    /// The number format prediction computes in: the backbone, the ED/FOD level networks and HETMM's matching products run
+    /// in it, with float32 accumulation, while token scores, the attention's KL terms, the maps and image scores stay
+    /// float32 (docs/precision.md). Fitting always computes in float32. <c>"float32"</c> is the parity mode; <c>"float16"</c>
+    /// needs a CUDA <see cref="Device"/> (a validation error otherwise); <c>"bfloat16"</c> on a CPU without
+    /// bfloat16 instructions (AVX512-BF16 or AMX, read from /proc/cpuinfo on Linux) makes building or loading throw an
+    /// <see cref="InvalidOperationException"/> naming this option.
+    /// </summary>
+    /// <value>The default value is <c>"float32"</c>; the others are <c>"bfloat16"</c> and <c>"float16"</c> (any case).</value>
+    public string Precision { get; set; } = nameof(ComputePrecision.Float32).ToLowerInvariant();
+
+    /// <summary>The values <see cref="Precision"/> takes, as lower-case names.</summary>
+    public static IReadOnlyList<string> Precisions { get; } = [.. Enum.GetNames<ComputePrecision>().Select(n => n.ToLowerInvariant())];
+
+    /// <summary><see cref="Precision"/> as a value (float32 when it names none; validation reports that).</summary>
+    internal ComputePrecision ComputePrecision => Enum.TryParse<ComputePrecision>(Precision, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(Precision, out _)
+        ? value
+        : ComputePrecision.Float32;
 
     /// <summary>Whether a pretrained checkpoint missing from the cache may be downloaded; otherwise only the cache is used.</summary>
     /// <value>The default value is <see langword="false"/>: no network call unless asked.</value>
@@ -34,12 +53,24 @@ public sealed class RuntimeOptions
     // What errors call the device option: the user set it through the builder, the load options or hosting.
     internal string DeviceOptionName { get; init; } = "RuntimeOptions.Device";
 
+    // The same for the precision option.
+    internal string PrecisionOptionName { get; init; } = "RuntimeOptions.Precision";
+
     /// <summary>The problems of these settings, each naming the option under <paramref name="prefix"/> (for example <c>"Runtime."</c>).</summary>
     internal IEnumerable<string> Failures(string prefix)
     {
         if (!DeviceName.TryParse(Device, out _))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}Device '{Device}' is not 'cpu', 'cuda' or 'cuda:N'.");
+        }
+
+        if (Precision is null || !Precisions.Contains(Precision.ToLowerInvariant()))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}Precision '{Precision}' is not {string.Join(", ", Precisions)}.");
+        }
+        else if (ComputePrecision == ComputePrecision.Float16 && DeviceName.TryParse(Device, out var parsed) && parsed.Type == TorchSharp.DeviceType.CPU)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}Precision = Float16 needs a CUDA device but {prefix}Device is '{Device}'; on a CPU use BFloat16 or Float32.");
         }
 
         if (IntraOpThreads < 0)
@@ -50,12 +81,14 @@ public sealed class RuntimeOptions
 
     internal RuntimeOptions Clone() => (RuntimeOptions)MemberwiseClone();
 
-    internal RuntimeOptions Named(string deviceOptionName) => new()
+    internal RuntimeOptions Named(string deviceOptionName, string precisionOptionName) => new()
     {
         Device = Device,
         AllowDownload = AllowDownload,
         WeightsCacheDirectory = WeightsCacheDirectory,
         IntraOpThreads = IntraOpThreads,
+        Precision = Precision,
         DeviceOptionName = deviceOptionName,
+        PrecisionOptionName = precisionOptionName,
     };
 }

@@ -14,6 +14,7 @@ public sealed class ErrorTests(CliDatasets data)
     [InlineData(new[] { "fit", ".", "--learning-rate", "fast" }, "--learning-rate takes a number (e.g. 0.01), got 'fast'.")]
     [InlineData(new[] { "fit", ".", "--layout", "kolektor" }, "--layout takes one of auto, folder, mvtec, btad, mvtec3d, got 'kolektor'.")]
     [InlineData(new[] { "test", "m.edmodel", ".", "--progress-interval", "often" }, "--progress-interval takes a number")]
+    [InlineData(new[] { "predict", "m.edmodel", "x.png", "--precision", "half" }, "--precision must be float32, bfloat16 or float16, got 'half'.")]
     [InlineData(new[] { "predict", "m.edmodel", "x.png", "-b", "all" }, "-b takes a whole number")]
     [InlineData(new[] { "predict", "m.edmodel", "x.png", "--threshold", "high" }, "--threshold takes a number")]
     [InlineData(new[] { "fit", ".", "--no-such-option" }, "no-such-option")]

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Anomaly.ED.Scoring;
 using Anomaly.ED.Visualization;
 using Microsoft.AspNetCore.Http;

@@ -11,6 +11,10 @@ internal class CommonSettings : CommandSettings
     [Description("cpu (default), cuda or cuda:N (needs a CUDA build of the tool).")]
     public string Device { get; init; } = new RuntimeOptions().Device;
 
+    [CommandOption("--precision <PRECISION>")]
+    [Description("float32 (default, parity mode), bfloat16 (CPUs with AVX512-BF16 or AMX, CUDA) or float16 (CUDA): the number format of prediction; fitting computes in float32.")]
+    public string Precision { get; init; } = "float32";
+
     [CommandOption("--plain")]
     [Description("Plain progress lines instead of live bars, even on a terminal (redirected output gets them anyway).")]
     public bool Plain { get; init; }
@@ -26,5 +30,7 @@ internal class CommonSettings : CommandSettings
     public override ValidationResult Validate() =>
         !(ProgressInterval >= 0 && double.IsFinite(ProgressInterval))
             ? ValidationResult.Error($"--progress-interval must be a number of seconds >= 0, got {ProgressInterval}.")
-            : ValidationResult.Success();
+            : !RuntimeOptions.Precisions.Contains(Precision.ToLowerInvariant())
+                ? ValidationResult.Error($"--precision must be {string.Join(", ", RuntimeOptions.Precisions.SkipLast(1))} or {RuntimeOptions.Precisions[^1]}, got '{Precision}'.")
+                : ValidationResult.Success();
 }

@@ -36,7 +36,8 @@ internal static class DetectorFactory
     {
         var builder = new EdDetectorBuilder().UseMethod(settings.ParsedMethod).WithBackboneWeights(weights)
             .ForTrainingSet(trainingSet)
-            .UseDevice(settings.Device);
+            .UseDevice(settings.Device)
+            .UsePrecision(settings.Precision);
         if (settings.ImageSize is { } size)
         {
             builder.WithImageSize(size.Height, size.Width);

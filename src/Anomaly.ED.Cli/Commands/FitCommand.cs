@@ -48,7 +48,7 @@ internal sealed class FitCommand(IAnsiConsole console) : CliCommand<FitSettings>
             writer.WriteLine($"{name,-11} {value}");
         }
 
-        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"input       {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, seed {o.Seed}"));
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"input       {b.ImageHeight}x{b.ImageWidth}{(b.KeepAspectRatio ? " (short side + centre crop)" : string.Empty)}, device {o.Runtime.Device}, precision {o.Runtime.Precision}, seed {o.Seed}"));
         if (!weights.IsPretrained)
         {
             console.Profile.Out.Writer.WriteLine("note: untrained backbone weights: the scores only show that the setup runs.");

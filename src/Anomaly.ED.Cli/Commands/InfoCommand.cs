@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Anomaly.ED.Backbones;
 using Anomaly.ED.Cli.Models;
 using Anomaly.ED.Methods;
 using Anomaly.ED.Cli.Progress;

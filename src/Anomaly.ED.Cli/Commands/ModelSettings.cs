@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Anomaly.ED.Cli.Models;
 using Anomaly.ED.OnnxRuntime;
-using Anomaly.ED.Pretrained;
 using Spectre.Console.Cli;
 
 namespace Anomaly.ED.Cli.Commands;
@@ -27,7 +26,9 @@ internal class ModelSettings : CommonSettings
 
     /// <summary>Loads a model file or, for <c>.onnx</c>, an exported graph run with ONNX Runtime on <see cref="CommonSettings.Device"/>.</summary>
     public PredictingModel LoadForPrediction(Microsoft.Extensions.Logging.ILoggerFactory loggerFactory) => PredictingModel.IsOnnx(Model)
-        ? new PredictingModel.Onnx(OnnxDetector.Load(Model, new OnnxDetectorOptions { Device = Device, LoggerFactory = loggerFactory }))
+        ? !Precision.Equals("float32", StringComparison.OrdinalIgnoreCase)
+            ? throw new CliUsageException($"--precision {Precision} applies to model files (.edmodel); '{Model}' is an exported ONNX graph, which runs as exported.")
+            : new PredictingModel.Onnx(OnnxDetector.Load(Model, new OnnxDetectorOptions { Device = Device, LoggerFactory = loggerFactory }))
         : new PredictingModel.Torch(Load(loggerFactory));
 
     /// <summary>Loads the model file with these runtime settings.</summary>
@@ -38,7 +39,7 @@ internal class ModelSettings : CommonSettings
         Model,
         new LoadOptions
         {
-            Runtime = new RuntimeOptions { Device = Device, AllowDownload = Download, WeightsCacheDirectory = Cache },
+            Runtime = new RuntimeOptions { Device = Device, AllowDownload = Download, WeightsCacheDirectory = Cache, Precision = Precision },
             BackboneWeightsPath = BackboneWeights,
             LoggerFactory = loggerFactory,
             // A run of the tool scores its images once and exits: a blank warm-up image would add one image's time to the

@@ -30,7 +30,7 @@ internal sealed class PredictCommand(IAnsiConsole console) : CliCommand<PredictS
         }
 
         // Wall times, so a user scoring a few images sees what the model's load and the scoring each cost.
-        Line(string.Create(CultureInfo.InvariantCulture, $"scored {files.Count} image(s) in {scored.TotalSeconds:F2} s ({scored.TotalSeconds / files.Count:F3} s/image) after loading the model in {loaded.TotalSeconds:F2} s"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"scored {files.Count} image(s) in {scored.TotalSeconds:F2} s ({scored.TotalSeconds / files.Count:F3} s/image) after loading the model in {loaded.TotalSeconds:F2} s, computing in {settings.Precision.ToLowerInvariant()}"));
         if (threshold is null)
         {
             Line("note: the model has no calibration and no --threshold was given: scores only, no decisions.");

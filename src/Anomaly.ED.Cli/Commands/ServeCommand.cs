@@ -1,6 +1,5 @@
 using Anomaly.ED.Cli.Progress;
 using Anomaly.ED.Cli.Serving;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using Anomaly.ED.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -28,8 +28,10 @@ internal interface IFeatureExtractor : IDisposable
 
     /// <summary>Computes the feature maps of <see cref="Stages"/> for a batch, stopping after the deepest one.</summary>
     /// <param name="images">A float32 batch (B, 3, H, W), normalised as the weights expect; moved to <see cref="Device"/> if needed.</param>
-    /// <returns>One (B, C, H/stride, W/stride) map per stage, in the caller's dispose scope.</returns>
-    FeatureMaps Extract(Tensor images);
+    /// <param name="computeType">A reduced type (bfloat16, float16) to run the network in, through a cached copy of the
+    /// weights; null for float32 with the weights themselves (parity mode, fitting).</param>
+    /// <returns>One float32 (B, C, H/stride, W/stride) map per stage, in the caller's dispose scope.</returns>
+    FeatureMaps Extract(Tensor images, ScalarType? computeType = null);
 
     /// <summary>The weights with their PyTorch names in a fixed order, to fingerprint or save them; the tensors belong to the extractor.</summary>
     /// <returns>The named weight tensors.</returns>

@@ -1,5 +1,6 @@
 using Anomaly.ED.Formats;
 using Anomaly.ED.Pretrained;
+using Anomaly.ED.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +14,7 @@ namespace Anomaly.ED.Backbones;
 internal sealed class ResNetFeatureExtractor : IFeatureExtractor
 {
     private readonly bool[] wanted;
+    private readonly ReducedCopy<ResNet> reduced;
     private bool disposed;
 
     /// <summary>Builds an extractor with torchvision's random initialisation; load weights before real use.</summary>
@@ -65,6 +67,7 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
         }
 
         Network.eval();
+        reduced = new ReducedCopy<ResNet>(type => ReducedCopy.Of(Network, () => new ResNet(architecture, Network.StageCount, includeClassifier: false), type, Device));
     }
 
     /// <summary>Builds an extractor for a catalog backbone by name.</summary>
@@ -146,6 +149,7 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
     {
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(disposed, this);
+        reduced.Invalidate();
         Network.to(device);
         return this;
     }
@@ -158,6 +162,7 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
     public ResNetFeatureExtractor LoadWeights(string path, string? prefix = null)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        reduced.Invalidate();
         Network.LoadWeights(path, prefix);
         return this;
     }
@@ -166,7 +171,7 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
     public IReadOnlyList<KeyValuePair<string, Tensor>> NamedWeights() => Network.OrderedStateDict();
 
     /// <inheritdoc/>
-    public FeatureMaps Extract(Tensor images)
+    public FeatureMaps Extract(Tensor images, ScalarType? computeType = null)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -184,7 +189,9 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
         using var scope = NewDisposeScope();
         var device = Device;
         var input = images.device_type == device.type && images.device_index == device.index ? images : images.to(device);
-        var maps = Network.ForwardStages(input, wanted, Activation);
+        var maps = computeType is { } type
+            ? reduced.Get(type).ForwardStages(input.to(type), wanted, Activation).Select(m => m.to(ScalarType.Float32)).ToList()
+            : Network.ForwardStages(input, wanted, Activation);
         foreach (var map in maps)
         {
             map.MoveToOuterDisposeScope();
@@ -229,6 +236,7 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
         if (!disposed)
         {
             disposed = true;
+            reduced.Dispose();
             Network.Dispose();
         }
     }

@@ -53,8 +53,14 @@ internal abstract class DetectorModel : IDisposable
     /// cleared by any change), recorded in an ONNX export; null when the state is in no file.</summary>
     public string? SourceModelSha256 { get; set; }
 
+    /// <summary>The reduced type prediction computes in (<see cref="RuntimeOptions.Precision"/>); null for float32.</summary>
+    protected ScalarType? ComputeType => Runtime.ReducedPrecision.ComputeType(Options.Runtime.ComputePrecision);
+
     /// <summary>The method's per-level scorer.</summary>
     protected abstract IAnomalyScorer Scorer { get; }
+
+    /// <summary>The per-level scorer alone (benchmarks time it apart from the backbone).</summary>
+    internal IAnomalyScorer LevelScorer => Scorer;
 
     /// <summary>Images per forward pass when a dataset is scored.</summary>
     protected virtual int DatasetBatchSize => 1;
@@ -63,7 +69,7 @@ internal abstract class DetectorModel : IDisposable
     public AnomalyMaps Score(Tensor images)
     {
         using var scope = NewDisposeScope();
-        var features = Extractor.Extract(images.to(Device));
+        var features = Extractor.Extract(images.to(Device), ComputeType);
         var grids = Scorer.ScoreLevels(features);
         var maps = PostProcess(grids);
         maps.Combined.MoveToOuterDisposeScope();

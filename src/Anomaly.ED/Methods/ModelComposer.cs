@@ -18,7 +18,7 @@ internal static class ModelComposer
     /// <param name="cancellationToken">Cancels a download.</param>
     public static async Task<DetectorModel> BuildAsync(DetectorOptions options, CancellationToken cancellationToken)
     {
-        options.Runtime = options.Runtime.Named("RuntimeOptions.Device (EdDetectorBuilder.UseDevice)");
+        options.Runtime = options.Runtime.Named("RuntimeOptions.Device (EdDetectorBuilder.UseDevice)", "RuntimeOptions.Precision (EdDetectorBuilder.UsePrecision)");
         var extractor = await CreateExtractorAsync(options, cancellationToken).ConfigureAwait(false);
         return Compose(options, extractor, new BackboneRecord(options.Backbone.Name!, BackboneFingerprint.Compute(extractor), Pretrained(options.Backbone), false, WeightsSource(options.Backbone)), null, null);
     }
@@ -37,7 +37,7 @@ internal static class ModelComposer
         }
 
         var options = ModelOptionsCodec.Read(content, path);
-        options.Runtime = runtime.Named(optionPrefix + "Runtime.Device");
+        options.Runtime = runtime.Named(optionPrefix + "Runtime.Device", optionPrefix + "Runtime.Precision");
         if (load.BackboneWeightsPath is not null)
         {
             options.Backbone.WeightsPath = load.BackboneWeightsPath;
@@ -96,7 +96,9 @@ internal static class ModelComposer
                 }
             }
 
-            extractor.to(DeviceName.ToDevice(options.Runtime.Device, options.Runtime.DeviceOptionName));
+            var device = DeviceName.ToDevice(options.Runtime.Device, options.Runtime.DeviceOptionName);
+            Runtime.ReducedPrecision.Check(options.Runtime.ComputePrecision, device, options.Runtime.PrecisionOptionName);
+            extractor.to(device);
             model = MethodRegistry.Get(options.Method).Create(options, extractor, backbone);
             if (content is not null)
             {

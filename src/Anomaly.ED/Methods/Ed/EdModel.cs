@@ -22,6 +22,7 @@ internal sealed class EdModel : DetectorModel
 {
     private readonly EdLevelNetwork[] networks;
     private readonly EdAnomalyScorer scorer;
+    private readonly ReducedCopy<NetworkSet> reduced;
     private readonly AnomalyMapGenerator maps;
 
     public EdModel(DetectorOptions options, IFeatureExtractor extractor, BackboneRecord backbone)
@@ -36,7 +37,8 @@ internal sealed class EdModel : DetectorModel
                 network.eval();
             }
 
-            scorer = new EdAnomalyScorer(networks, options.Ed!.Network.Score);
+            reduced = new ReducedCopy<NetworkSet>(type => new NetworkSet(networks.Select(n => ReducedCopy.Of(n, () => new EdLevelNetwork(n.Options), type, Device, CopyReference(n))).ToArray()));
+            scorer = new EdAnomalyScorer(networks, options.Ed!.Network.Score, ComputeType, type => reduced.Get(type).Networks);
             maps = new AnomalyMapGenerator(
                 options.Backbone.ImageHeight,
                 options.Backbone.ImageWidth,
@@ -70,6 +72,8 @@ internal sealed class EdModel : DetectorModel
                 ResetNetworks,
                 (dataset, token) =>
                 {
+                    // Validation scores the weights of this epoch.
+                    reduced.Invalidate();
                     var scored = ScoreDataset(dataset, withMasks: false, logger, token).ToArray();
                     return (scored.Select(r => r.Score).ToArray(), scored.Select(r => r.Item.IsDefective).ToArray());
                 },
@@ -90,6 +94,7 @@ internal sealed class EdModel : DetectorModel
         }
         finally
         {
+            reduced.Invalidate();
             IsFitted |= trainer.HoldsCompleteState;
             foreach (var network in networks)
             {
@@ -101,6 +106,7 @@ internal sealed class EdModel : DetectorModel
     /// <summary>Loads a checkpoint of the reference ED/FOD trainer and its reference features, validated before anything is copied.</summary>
     public void ImportReferenceCheckpoint(string checkpointPath, string referenceFeaturesPath)
     {
+        reduced.Invalidate();
         ReferenceCheckpointImport.ImportInto(networks, [.. Extractor.Stages.Select(s => s.Name)], checkpointPath, referenceFeaturesPath);
         IsFitted = true;
     }
@@ -125,6 +131,7 @@ internal sealed class EdModel : DetectorModel
 
     public override void LoadState(IReadOnlyDictionary<string, Tensor> state, string path)
     {
+        reduced.Invalidate();
         var known = Enumerable.Range(0, networks.Length).Select(NetworkPrefix).ToArray();
         var foreign = state.Keys.FirstOrDefault(k => !known.Any(p => k.StartsWith(p, StringComparison.Ordinal)) && !IsReference(k));
         if (foreign is not null)
@@ -156,6 +163,7 @@ internal sealed class EdModel : DetectorModel
 
     public override void Dispose()
     {
+        reduced.Dispose();
         DisposeNetworks(networks);
         base.Dispose();
     }
@@ -173,6 +181,16 @@ internal sealed class EdModel : DetectorModel
             network.Dispose();
         }
     }
+
+    // The reference features are no parameter, so the state dict does not carry them into a copy.
+    private static Action<EdLevelNetwork> CopyReference(EdLevelNetwork source) => copy =>
+    {
+        if (source.HasReferenceFeatures)
+        {
+            using var features = source.GetReferenceFeatures();
+            copy.SetReferenceFeatures(features);
+        }
+    };
 
     private TrainingState RestoreCheckpoint(string checkpointPath, EdOptimizationStep step)
     {
@@ -240,5 +258,13 @@ internal sealed class EdModel : DetectorModel
             FeedForward = fod ? FeedForwardKind.Plain : FeedForwardKind.ConvolutionalMedian,
             Scale = fod ? AttentionScaleKind.Fixed : AttentionScaleKind.Learnable,
         };
+    }
+
+    // The reduced copies of the level networks, disposed together.
+    private sealed class NetworkSet(EdLevelNetwork[] networks) : IDisposable
+    {
+        public IReadOnlyList<EdLevelNetwork> Networks => networks;
+
+        public void Dispose() => DisposeNetworks(networks);
     }
 }

@@ -18,8 +18,13 @@ internal sealed class AtmmScorer : IAnomalyScorer
     private readonly TemplateStore store;
     private readonly IReadOnlyList<HetmmLevelParameters> levels;
     private readonly long tileElements;
+    private readonly ScalarType? computeType;
 
-    public AtmmScorer(TemplateStore store, IReadOnlyList<HetmmLevelParameters> levels, long tileElements)
+    /// <param name="store">The templates.</param>
+    /// <param name="levels">The matching parameters of each level.</param>
+    /// <param name="tileElements">Bound on the floats of a tile's temporaries.</param>
+    /// <param name="computeType">A reduced type for the matching products (<see cref="TemplateMatcher.BestSimilarities"/>); null for float32.</param>
+    public AtmmScorer(TemplateStore store, IReadOnlyList<HetmmLevelParameters> levels, long tileElements, ScalarType? computeType = null)
     {
         if (levels.Count != store.LevelNames.Count)
         {
@@ -29,6 +34,7 @@ internal sealed class AtmmScorer : IAnomalyScorer
         this.store = store;
         this.levels = levels;
         this.tileElements = tileElements;
+        this.computeType = computeType;
     }
 
     /// <summary>L2 normalisation over channels, as the reference's <c>F.normalize(x, p=2)</c> (norms below 1e-12 are taken as 1e-12).</summary>
@@ -41,7 +47,7 @@ internal sealed class AtmmScorer : IAnomalyScorer
         {
             using var scope = NewDisposeScope();
             var parameters = levels[i];
-            var (forward, backward) = TemplateMatcher.BestSimilarities(Normalize(features[i]), store.Level(i), parameters.ForwardPatch, parameters.BackwardPatch, tileElements);
+            var (forward, backward) = TemplateMatcher.BestSimilarities(Normalize(features[i]), store.Level(i), parameters.ForwardPatch, parameters.BackwardPatch, tileElements, computeType);
             var grid = ((1 - forward) * parameters.Alpha) + ((1 - backward) * (1 - parameters.Alpha));
             grids[i] = (grid * parameters.Lambda).MoveToOuterDisposeScope();
         }

@@ -33,7 +33,7 @@ internal sealed class HetmmModel : DetectorModel
     {
         var configuration = HetmmConfiguration.FromOptions(options.Hetmm!);
         store = new TemplateStore(extractor.Stages.Select(s => s.Name).ToArray(), options.Hetmm!.HalfPrecisionTemplates);
-        scorer = new AtmmScorer(store, configuration.Levels, (long)options.Hetmm!.MatchingMemoryMegabytes * 1024 * 1024 / sizeof(float));
+        scorer = new AtmmScorer(store, configuration.Levels, (long)options.Hetmm!.MatchingMemoryMegabytes * 1024 * 1024 / sizeof(float), ComputeType);
         maps = new HetmmMapGenerator(Height, Width, configuration);
     }
 

@@ -37,8 +37,10 @@ internal static class TemplateMatcher
     /// <param name="forwardPatch">Window side of the forward matching (each query pixel searches the templates).</param>
     /// <param name="backwardPatch">Window side of the backward matching (each template pixel searches the query).</param>
     /// <param name="tileElements">Bound on the floats held by a tile's temporaries.</param>
+    /// <param name="computeType">A reduced type (bfloat16, float16) for the products, whose best similarities are taken back to
+    /// float32 before anything else; null for float32.</param>
     /// <returns>Forward and backward best similarities, each (B, H, W) float32, floored at -1.</returns>
-    public static (Tensor Forward, Tensor Backward) BestSimilarities(Tensor queries, Tensor templates, int forwardPatch, int backwardPatch, long tileElements = DefaultTileElements)
+    public static (Tensor Forward, Tensor Backward) BestSimilarities(Tensor queries, Tensor templates, int forwardPatch, int backwardPatch, long tileElements = DefaultTileElements, ScalarType? computeType = null)
     {
         if (queries.ndim != 4 || templates.ndim != 3)
         {
@@ -59,7 +61,7 @@ internal static class TemplateMatcher
         int forwardHalf = HalfWidth(forwardPatch), backwardHalf = HalfWidth(backwardPatch);
         var half = Math.Max(forwardHalf, backwardHalf);
         var side = (2 * half) + 1;
-        var best = BestOverTemplates(queries.to(ScalarType.Float32), templates, half, tileElements);
+        var best = BestOverTemplates(queries.to(computeType ?? ScalarType.Float32), templates, half, tileElements);
 
         // best[b, e, y]: the query pixel y + e exists only for some e; the others must never win a maximum.
         var valid = OffsetValidity(height, width, half, queries.device);
@@ -84,8 +86,8 @@ internal static class TemplateMatcher
         return (forward.MoveToOuterDisposeScope(), backward.MoveToOuterDisposeScope());
     }
 
-    // (B, side*side, H, W): for template position y and offset e, the best dot product over the templates between the query
-    // pixel y + e (zero outside the grid) and the templates at y.
+    // (B, side*side, H, W) float32: for template position y and offset e, the best dot product over the templates between the
+    // query pixel y + e (zero outside the grid) and the templates at y, computed in the queries' type.
     private static Tensor BestOverTemplates(Tensor queries, Tensor templates, int half, long tileElements)
     {
         long batch = queries.shape[0], channels = queries.shape[1], height = queries.shape[2], width = queries.shape[3];
@@ -119,8 +121,10 @@ internal static class TemplateMatcher
             for (long first = 0; first < count; first += chunk)
             {
                 var last = Math.Min(count, first + chunk);
-                var block = templates[TensorIndex.Slice(top * width, bottom * width), TensorIndex.Slice(first, last), TensorIndex.Colon].to(ScalarType.Float32);
-                var similarities = bmm(windows, block.transpose(1, 2)).amax(-1);
+                // Each template is converted once per tile and then meets every query pixel of its window: the conversion
+                // costs one pass over the store per image, against B * side * side multiply-adds per element.
+                var block = templates[TensorIndex.Slice(top * width, bottom * width), TensorIndex.Slice(first, last), TensorIndex.Colon].to(queries.dtype);
+                var similarities = bmm(windows, block.transpose(1, 2)).amax(-1).to(ScalarType.Float32);
                 tileBest = tileBest is null ? similarities : maximum(tileBest, similarities);
             }
 

@@ -159,6 +159,13 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
         var batch = sigmaRaw.shape[0];
         var length = sigmaRaw.shape[1];
         var sigma = sigmaRaw.view(batch, length, heads, 2).transpose(1, 2);        // (B, H, L, 2)
+
+        // 3^x - 1 cancels for small x: in a reduced type 3^(1e-5) rounds to 1 and the width to 0, so widths are float32.
+        if (Runtime.ReducedPrecision.IsReduced(sigma.dtype))
+        {
+            sigma = sigma.to(ScalarType.Float32);
+        }
+
         sigma = (sigma * 5).sigmoid() + 1e-5;
         sigma = tensor(3.0f, dtype: sigma.dtype, device: sigma.device).pow(sigma) - 1;
         return (sigma.select(-1, 0).MoveToOuterDisposeScope(), sigma.select(-1, 1).MoveToOuterDisposeScope());
@@ -168,8 +175,11 @@ internal sealed class Attention2D : nn.Module<Tensor, Tensor, AttentionOutput>
     protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
     {
         base._toEpilog(dtype, device, non_blocking);
-        row_distances.MoveTo(dtype, device);
-        column_distances.MoveTo(dtype, device);
+        // Squared grid distances are integers up to (G - 1)^2, exact in float32 but not in bfloat16 (8 significant bits):
+        // a reduced copy keeps them float32, and the prior is computed in float32 from them when scored.
+        var tableType = Runtime.ReducedPrecision.IsReduced(dtype) ? null : dtype;
+        row_distances.MoveTo(tableType, device);
+        column_distances.MoveTo(tableType, device);
     }
 
     /// <inheritdoc/>

@@ -46,6 +46,11 @@ internal sealed class AttentionMaps : IDisposable
     /// <summary>The unnormalised Gaussian prior T = exp(-dy / (2 s1^2) - dx / (2 s2^2)) / (2 pi s1 s2), (B, H, L, L).</summary>
     public Tensor Prior => prior ??= Build(() => UnnormalisedPrior(Operands));
 
+    /// <summary>New maps with their tensors in <paramref name="type"/>, in the caller's dispose scope (association terms, a training quantity, are not carried).</summary>
+    public AttentionMaps To(ScalarType type) => operands is not null
+        ? new AttentionMaps(operands.To(type), null)
+        : new AttentionMaps(attention!.to(type), prior!.to(type));
+
     /// <summary>Moves every tensor to the enclosing dispose scope.</summary>
     public void MoveToOuterDisposeScope()
     {

@@ -48,6 +48,20 @@ internal sealed class AttentionOperands : IDisposable
 
     public long GridWidth => ColumnDistances.shape[1];
 
+    /// <summary>New operands with every floating-point tensor in <paramref name="type"/> (a reduced forward pass's operands, scored in float32).</summary>
+    public AttentionOperands To(ScalarType type) => new()
+    {
+        Query = Query.to(type),
+        Key = Key.to(type),
+        Value = Value.to(type),
+        Sigma1 = Sigma1?.to(type),
+        Sigma2 = Sigma2?.to(type),
+        RowDistances = RowDistances.to(type),
+        ColumnDistances = ColumnDistances.to(type),
+        Biases = Biases?.to(type),
+        BiasIndex = BiasIndex?.alias(),
+    };
+
     /// <summary>Moves every tensor to the enclosing dispose scope.</summary>
     public void MoveToOuterDisposeScope()
     {

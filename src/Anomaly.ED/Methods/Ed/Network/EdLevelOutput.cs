@@ -89,6 +89,11 @@ internal sealed class EdLevelOutput : IDisposable
         return this;
     }
 
+    /// <summary>A new output with every tensor in <paramref name="type"/>, in the caller's dispose scope: a reduced-precision
+    /// forward pass is scored in float32.</summary>
+    internal EdLevelOutput To(ScalarType type) =>
+        new(Reconstruction.to(type), Intra.Select(m => m.To(type)).ToArray(), Inter.Select(m => m.To(type)).ToArray());
+
     /// <inheritdoc/>
     public void Dispose()
     {

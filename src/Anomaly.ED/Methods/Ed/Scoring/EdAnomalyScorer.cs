@@ -11,11 +11,15 @@ internal sealed class EdAnomalyScorer : IAnomalyScorer
 {
     private readonly IReadOnlyList<EdLevelNetwork> networks;
     private readonly AnomalyScoreKind kind;
+    private readonly Func<ScalarType, IReadOnlyList<EdLevelNetwork>>? reducedNetworks;
+    private readonly ScalarType? computeType;
 
     /// <summary>Creates a scorer over the level networks (in level order).</summary>
     /// <param name="networks">One trained network per level.</param>
     /// <param name="kind">How the token score is formed.</param>
-    public EdAnomalyScorer(IReadOnlyList<EdLevelNetwork> networks, AnomalyScoreKind kind = AnomalyScoreKind.ReconstructionTimesInter)
+    /// <param name="computeType">A reduced type the networks run in (their outputs are scored in float32); null for float32.</param>
+    /// <param name="reducedNetworks">Copies of <paramref name="networks"/> in a given type; needed with <paramref name="computeType"/>.</param>
+    public EdAnomalyScorer(IReadOnlyList<EdLevelNetwork> networks, AnomalyScoreKind kind = AnomalyScoreKind.ReconstructionTimesInter, ScalarType? computeType = null, Func<ScalarType, IReadOnlyList<EdLevelNetwork>>? reducedNetworks = null)
     {
         ArgumentNullException.ThrowIfNull(networks);
         if (networks.Count == 0)
@@ -25,6 +29,8 @@ internal sealed class EdAnomalyScorer : IAnomalyScorer
 
         this.networks = networks;
         this.kind = kind;
+        this.computeType = computeType;
+        this.reducedNetworks = computeType is null ? null : reducedNetworks ?? throw new ArgumentNullException(nameof(reducedNetworks));
     }
 
     /// <inheritdoc/>
@@ -37,13 +43,15 @@ internal sealed class EdAnomalyScorer : IAnomalyScorer
         }
 
         using var noGrad = no_grad();
+        var run = computeType is { } type ? reducedNetworks!(type) : networks;
         var grids = new Tensor[networks.Count];
         for (var i = 0; i < networks.Count; i++)
         {
             using var scope = NewDisposeScope();
             var map = features[i];
             var tokens = FeatureTokens.FromFeatureMap(map);
-            using var output = networks[i].call(tokens);
+            // A reduced pass is scored in float32: the KL terms' softmax and logarithms, the reconstruction error and the product.
+            using var output = computeType is { } reduced ? run[i].call(tokens.to(reduced)).To(ScalarType.Float32) : run[i].call(tokens);
             // Only the branch the score uses is scored: the other's KL terms over (B, H, L, L) maps would be wasted.
             using var scores = EdTokenScorer.Compute(
                 output,
