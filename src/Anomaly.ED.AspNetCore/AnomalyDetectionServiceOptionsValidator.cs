@@ -7,7 +7,7 @@ namespace Anomaly.ED.AspNetCore;
 /// <summary>Checks the service options at start; every message names the option and its value.</summary>
 internal sealed partial class AnomalyDetectionServiceOptionsValidator : IValidateOptions<AnomalyDetectionServiceOptions>
 {
-    private const string SupportedExtension = ".edmodel";
+    private static readonly string[] SupportedExtensions = [".edmodel", ".onnx"];
 
     public ValidateOptionsResult Validate(string? name, AnomalyDetectionServiceOptions options)
     {
@@ -33,9 +33,9 @@ internal sealed partial class AnomalyDetectionServiceOptionsValidator : IValidat
             {
                 problems.Add($"{key}.Path '{model.Path}' does not exist (looked for {System.IO.Path.GetFullPath(model.Path)}).");
             }
-            else if (!string.Equals(System.IO.Path.GetExtension(model.Path), SupportedExtension, StringComparison.OrdinalIgnoreCase))
+            else if (!SupportedExtensions.Contains(System.IO.Path.GetExtension(model.Path), StringComparer.OrdinalIgnoreCase))
             {
-                problems.Add($"{key}.Path '{model.Path}' is not a {SupportedExtension} file, the kind of model this service hosts.");
+                problems.Add($"{key}.Path '{model.Path}' is neither a model file (.edmodel) nor an exported graph (.onnx), the kinds of model this service hosts.");
             }
 
             var served = model.ResolvedName;

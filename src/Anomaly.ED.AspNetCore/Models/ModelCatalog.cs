@@ -82,7 +82,9 @@ internal sealed class ModelCatalog : BackgroundService
                 Log.ModelLoading(logger, name, model.Path);
                 try
                 {
-                    var served = EdServedModel.Load(model.Path, options.Runtime, loggerFactory);
+                    IServedModel served = string.Equals(Path.GetExtension(model.Path), ".onnx", StringComparison.OrdinalIgnoreCase)
+                        ? OnnxServedModel.Load(model.Path, options.Runtime, loggerFactory)
+                        : EdServedModel.Load(model.Path, options.Runtime, loggerFactory);
                     loaded[name] = new ModelBatcher(name, served, options, metrics, loggerFactory.CreateLogger<ModelBatcher>());
                     Log.ModelLoaded(logger, name, served.Kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }

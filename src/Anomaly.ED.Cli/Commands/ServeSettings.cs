@@ -8,7 +8,7 @@ namespace Anomaly.ED.Cli.Commands;
 internal sealed class ServeSettings : CommonSettings
 {
     [CommandArgument(0, "<MODEL>")]
-    [Description("Model files to host (.edmodel), each under its file name without extension unless --name gives one.")]
+    [Description("Model files (.edmodel) and exported graphs (.onnx) to host, each under its file name without extension unless --name gives one.")]
     public string[] Models { get; init; } = [];
 
     [CommandOption("--urls <URLS>")]
