@@ -16,8 +16,7 @@ internal sealed class EdServedModel : IServedModel
     {
         this.detector = detector;
         heatmaps = new DetectorHeatmaps(detector);
-        // A calibrated model colours every image on one scale (threshold in the middle); otherwise each map spans its own.
-        range = detector.Calibration?.Normalization is { } normalization ? HeatmapRange.FromNormalization(normalization) : HeatmapRange.PerMap;
+        range = RenderedHeatmap.RangeFor(detector.Calibration);
         Details = details;
     }
 
@@ -52,13 +51,8 @@ internal sealed class EdServedModel : IServedModel
     public IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<ImageBuffer> images) =>
         detector.Predict(images, new PredictOptions { BatchSize = images.Count });
 
-    public RenderedHeatmap RenderHeatmap(ImageBuffer image, AnomalyPrediction prediction)
-    {
-        var options = new VisualizationOptions { Range = range };
-        var overlay = heatmaps.RenderOverlay(image, prediction, options);
-        var (low, high) = range.Resolve(prediction.Map);
-        return new RenderedHeatmap(PngFile.Encode(overlay), low, high, options.Colormap.ToString().ToLowerInvariant());
-    }
+    public RenderedHeatmap RenderHeatmap(ImageBuffer image, AnomalyPrediction prediction) =>
+        RenderedHeatmap.Render(prediction, range, options => heatmaps.RenderOverlay(image, prediction, options));
 
     public void Dispose() => detector.Dispose();
 }

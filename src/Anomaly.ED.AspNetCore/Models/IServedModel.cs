@@ -1,4 +1,6 @@
 using Anomaly.ED.Data;
+using Anomaly.ED.Evaluation;
+using Anomaly.ED.Visualization;
 
 namespace Anomaly.ED.AspNetCore.Models;
 
@@ -22,4 +24,18 @@ internal interface IServedModel : IDisposable
 }
 
 /// <summary>A heatmap overlay encoded as PNG, and the values at the ends of its colour bar.</summary>
-internal sealed record RenderedHeatmap(byte[] Png, double Low, double High, string Colormap);
+internal sealed record RenderedHeatmap(byte[] Png, double Low, double High, string Colormap)
+{
+    /// <summary>The colour scale of a model's overlays: a calibrated model colours every image on one scale (threshold in
+    /// the middle); otherwise each map spans its own.</summary>
+    public static HeatmapRange RangeFor(Calibration? calibration) =>
+        calibration?.Normalization is { } normalization ? HeatmapRange.FromNormalization(normalization) : HeatmapRange.PerMap;
+
+    /// <summary>Renders <paramref name="prediction"/>'s overlay with <paramref name="render"/> on <paramref name="range"/> and encodes it.</summary>
+    public static RenderedHeatmap Render(AnomalyPrediction prediction, HeatmapRange range, Func<VisualizationOptions, ImageBuffer> render)
+    {
+        var options = new VisualizationOptions { Range = range };
+        var (low, high) = range.Resolve(prediction.Map);
+        return new RenderedHeatmap(PngFile.Encode(render(options)), low, high, options.Colormap.ToString().ToLowerInvariant());
+    }
+}

@@ -20,8 +20,7 @@ internal sealed class OnnxServedModel : IServedModel
     private OnnxServedModel(OnnxDetector detector, ModelDetails details)
     {
         this.detector = detector;
-        // As for a model file: a calibrated graph colours every image on one scale (threshold in the middle).
-        range = detector.Calibration?.Normalization is { } normalization ? HeatmapRange.FromNormalization(normalization) : HeatmapRange.PerMap;
+        range = RenderedHeatmap.RangeFor(detector.Calibration);
         Details = details;
     }
 
@@ -67,13 +66,8 @@ internal sealed class OnnxServedModel : IServedModel
     public IReadOnlyList<AnomalyPrediction> Predict(IReadOnlyList<ImageBuffer> images) =>
         detector.Predict(images, new PredictOptions { BatchSize = images.Count });
 
-    public RenderedHeatmap RenderHeatmap(ImageBuffer image, AnomalyPrediction prediction)
-    {
-        var options = new VisualizationOptions { Range = range };
-        var overlay = HeatmapOverlay.Render(image, detector.ToImageGeometry(prediction.Map, image.Height, image.Width), null, options);
-        var (low, high) = range.Resolve(prediction.Map);
-        return new RenderedHeatmap(PngFile.Encode(overlay), low, high, options.Colormap.ToString().ToLowerInvariant());
-    }
+    public RenderedHeatmap RenderHeatmap(ImageBuffer image, AnomalyPrediction prediction) =>
+        RenderedHeatmap.Render(prediction, range, options => HeatmapOverlay.Render(image, detector.ToImageGeometry(prediction.Map, image.Height, image.Width), null, options));
 
     public void Dispose() => detector.Dispose();
 }
