@@ -27,6 +27,7 @@ internal static class OnnxRuntimeBenchmark
         var edBackbone = Text(args, "--ed-backbone") ?? "wide_resnet50_2";
         var hetmmBackbone = Text(args, "--hetmm-backbone") ?? "resnet18";
         int[] counts = [BenchmarkArgs.Int(args, "--templates", 200), BenchmarkArgs.Int(args, "--sheets", 60)];
+        var methods = (Text(args, "--methods") ?? "ed,hetmm").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var threads = get_num_threads();
         Console.WriteLine(MachineFacts.Describe());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}; {threads} threads for TorchSharp and ONNX Runtime; {size}x{size}; {Images} images per call; median of {rounds} rounds"));
@@ -35,13 +36,14 @@ internal static class OnnxRuntimeBenchmark
         {
             SyntheticDefectDataset.Generate(root, size, trainCount: 2, testNormalCount: Images, testDefectsPerType: 0, seed: 5);
             var images = Directory.GetFiles(Path.Combine(root, "test", "good")).Order(StringComparer.Ordinal).ToArray();
-            using (var ed = new EdDetectorBuilder().WithBackbone(edBackbone).WithUntrainedBackbone().WithImageSize(size).WithEpochs(1).WithBatchSize(2).Build())
+            if (methods.Contains("ed", StringComparer.OrdinalIgnoreCase))
             {
+                using var ed = new EdDetectorBuilder().WithBackbone(edBackbone).WithUntrainedBackbone().WithImageSize(size).WithEpochs(1).WithBatchSize(2).Build();
                 ed.Fit(SyntheticDefectDataset.OpenTraining(root));
                 Compare($"ED {edBackbone}", ed, images, root, threads, rounds);
             }
 
-            foreach (var count in counts)
+            foreach (var count in methods.Contains("hetmm", StringComparer.OrdinalIgnoreCase) ? counts : [])
             {
                 using var hetmm = new EdDetectorBuilder().UseHetmm().WithBackbone(hetmmBackbone).WithUntrainedBackbone().WithImageSize(size).Build();
                 LoadRandomTemplates(hetmm, count, size);

@@ -1,3 +1,5 @@
+using Anomaly.ED.Formats.Onnx;
+using Anomaly.ED.Methods;
 using Xunit.Abstractions;
 
 namespace Anomaly.ED.Tests.Export;
@@ -15,6 +17,21 @@ public sealed class HetmmOnnxExportTests(EdExportFixture fixture, ITestOutputHel
         using var detector = Builder(configuration).Build();
         detector.Fit(fixture.Training);
         OnnxParity.AssertExportMatchesLibrary(detector.Model, fixture.Test, fixture.NewTempPath("model.onnx"), log, configuration);
+    }
+
+    [Fact]
+    public void TheMatchingIsTiledOverPositions()
+    {
+        using var detector = Builder("default-full").Build();
+        detector.Fit(fixture.Training);
+        var path = fixture.NewTempPath("model.onnx");
+        OnnxExporter.Export(detector.Model, path);
+
+        // layer1's 16x16 grid with the default 9x9 window at a batch of 8 exceeds one tile (TemplateMatcher's 16 MB): its
+        // products are split, and the parity theory above checks the seams between its tiles.
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
+        graph.Node.Count(n => n.OpType == "MatMul" && n.Output[0].StartsWith("level0/", StringComparison.Ordinal)).Should().BeGreaterThan(1);
+        graph.Node.Count(n => n.OpType == "MatMul" && n.Output[0].StartsWith("level2/", StringComparison.Ordinal)).Should().Be(1, "layer3's 4x4 grid fits one tile");
     }
 
     // resnet18 (untrained) at 64x64, pre-ReLU layer1 to layer3: 16x16, 8x8 and 4x4 grids.

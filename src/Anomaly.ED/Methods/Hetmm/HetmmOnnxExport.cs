@@ -11,11 +11,15 @@ namespace Anomaly.ED.Methods.Hetmm;
 /// then the summed, upsampled levels and the preset's pixel map and image score (<see cref="HetmmMapGenerator"/>).
 /// </summary>
 /// <remarks>The templates are stored as the model holds them (float16 templates stay float16 and are cast in the graph,
-/// as the matcher casts them), laid out (positions, channels, templates) for one batched MatMul per level.</remarks>
+/// as the matcher casts them), laid out (positions, channels, templates) in tiles of positions and chunks of templates, one
+/// batched MatMul each.</remarks>
 internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
 {
     // AtmmScorer.Normalize: nn.functional.normalize's eps.
     private const float NormEpsilon = 1e-12f;
+
+    // The batch the matching's tiles are sized for: a smaller batch gets smaller tiles, a larger one larger tiles.
+    private const long TileBatch = 8;
 
     public (string Unsmoothed, string Map, string Score) AddGraph(OnnxGraphBuilder graph, IReadOnlyList<string> features)
     {
@@ -72,28 +76,8 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         var half = Math.Max(forwardHalf, backwardHalf);
         var side = (2 * half) + 1;
         var offsets = side * side;
-        var positions = (long)height * width;
-        var channels = templates.shape[2];
 
-        // (B, offsets, C, h, w): the query pixels around every position, one shifted copy per offset.
-        var padded = g.Node("Pad", [queries, g.Int64s(0, 0, half, half, 0, 0, half, half)]);
-        var shifted = new List<string>(offsets);
-        for (var di = 0; di < side; di++)
-        {
-            for (var dj = 0; dj < side; dj++)
-            {
-                var window = g.Node("Slice", [padded, g.Int64s(di, dj), g.Int64s(di + height, dj + width), g.Int64s(2, 3)]);
-                shifted.Add(g.Unsqueeze(window, 1));
-            }
-        }
-
-        var windows = g.Node("Concat", shifted, OnnxGraphBuilder.Int("axis", 1));
-        var byPosition = g.Reshape(g.Transpose(g.Reshape(windows, 0, offsets, channels, positions), 3, 0, 1, 2), positions, -1, channels);
-
-        var stored = g.Initializer("templates", templates.permute(0, 2, 1).contiguous());
-        var perPosition = templates.dtype == ScalarType.Float32 ? stored : g.Node("Cast", [stored], OnnxGraphBuilder.Int("to", (long)DataType.Float));
-        var similarities = g.ReduceMax(g.MatMul(byPosition, perPosition), keepDims: false, -1);
-        var best = g.Reshape(g.Transpose(g.Reshape(similarities, positions, -1, offsets), 1, 2, 0), 0, offsets, height, width);
+        var best = BestOverTemplates(g, queries, templates, half, height, width);
         best = g.Node("Where", [g.Initializer("valid_offsets", OffsetValidity(height, width, half)), best, g.Scalar(float.NegativeInfinity)]);
 
         var inner = WindowOffsets(half, backwardHalf);
@@ -113,6 +97,71 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         var forward = g.Squeeze(planes.Count == 1 ? planes[0] : g.Node("Max", planes), 1);
         var floor = g.Scalar(-1f);
         return (g.Node("Max", [forward, floor]), g.Node("Max", [backward, floor]));
+    }
+
+    // (B, offsets, h, w): for template position y and offset e, the best dot product over the templates between the query
+    // pixel y + e (zero outside the grid) and the templates at y. As TemplateMatcher, the work is tiled over positions and
+    // template chunks so that a tile's temporaries stay in cache: matching a whole level at once made batches slower per
+    // image than single images. The batch is symbolic, so tiles are sized for TileBatch images.
+    private static string BestOverTemplates(OnnxGraphBuilder g, string queries, Tensor templates, int half, int height, int width)
+    {
+        var side = (2 * half) + 1;
+        var offsets = side * side;
+        long positions = (long)height * width, channels = templates.shape[2], count = templates.shape[1];
+        var chunk = Math.Min(count, TemplateMatcher.TemplateChunk);
+        var perPosition = (TileBatch * offsets * (channels + chunk)) + (chunk * channels);
+        var tilePositions = Math.Clamp(TemplateMatcher.DefaultTileElements / perPosition, 1, positions);
+
+        // (padded positions, B, C): each gathered query pixel is one run of C floats, and a tile's products take the whole
+        // batch at once (B * offsets rows per template position), as TemplateMatcher's do.
+        var padded = g.Node("Pad", [queries, g.Int64s(0, 0, half, half, 0, 0, half, half)]);
+        var pixels = g.Transpose(g.Reshape(padded, 0, channels, -1), 2, 0, 1);
+        var tiles = new List<string>();
+        for (long first = 0; first < positions; first += tilePositions)
+        {
+            var last = Math.Min(positions, first + tilePositions);
+
+            // (tile positions, offsets * B, C): the query pixels around each template position of the tile.
+            var windows = g.Node("Gather", [pixels, g.Initializer("window_pixels", WindowPixels(first, last, width, side))], OnnxGraphBuilder.Int("axis", 0));
+            windows = g.Reshape(windows, last - first, -1, channels);
+            string? tileBest = null;
+            for (long from = 0; from < count; from += chunk)
+            {
+                var block = templates[TensorIndex.Slice(first, last), TensorIndex.Slice(from, Math.Min(count, from + chunk)), TensorIndex.Colon].permute(0, 2, 1);
+                var stored = g.Initializer("templates", block);
+                var matrices = templates.dtype == ScalarType.Float32 ? stored : g.Node("Cast", [stored], OnnxGraphBuilder.Int("to", (long)DataType.Float));
+                var similarities = g.ReduceMax(g.MatMul(windows, matrices), keepDims: false, -1);
+                tileBest = tileBest is null ? similarities : g.Node("Max", [tileBest, similarities]);
+            }
+
+            tiles.Add(tileBest!);
+        }
+
+        // (positions, offsets * B) to (B, offsets, h, w).
+        var best = tiles.Count == 1 ? tiles[0] : g.Node("Concat", tiles, OnnxGraphBuilder.Int("axis", 0));
+        return g.Transpose(g.Reshape(best, height, width, offsets, -1), 3, 2, 0, 1);
+    }
+
+    // (tile positions, offsets): the index, in the padded grid's flattened positions, of the query pixel at each offset of
+    // each template position from first to last.
+    private static Tensor WindowPixels(long first, long last, int width, int side)
+    {
+        var paddedWidth = width + side - 1;
+        var indices = new long[(last - first) * side * side];
+        var i = 0;
+        for (var position = first; position < last; position++)
+        {
+            long row = position / width, column = position % width;
+            for (var di = 0; di < side; di++)
+            {
+                for (var dj = 0; dj < side; dj++)
+                {
+                    indices[i++] = ((row + di) * paddedWidth) + column + dj;
+                }
+            }
+        }
+
+        return tensor(indices, [last - first, side * side]);
     }
 
     // (offsets, h, w): whether the query pixel at offset e from position y lies inside the grid.
