@@ -62,9 +62,6 @@ internal sealed class ModelCatalog : BackgroundService
         return loading.Length == 0 ? null : "loading: " + string.Join(", ", loading);
     }
 
-    // The options were validated at start: every configured file has a registered loader.
-    private IServedModelLoader LoaderOf(string path) => loaders[Path.GetExtension(path)];
-
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -100,6 +97,9 @@ internal sealed class ModelCatalog : BackgroundService
             }
         },
         stoppingToken);
+
+    // The options were validated at start: every configured file has a registered loader.
+    private IServedModelLoader LoaderOf(string path) => loaders[Path.GetExtension(path)];
 }
 
 /// <summary>Where a model name stands.</summary>
