@@ -15,7 +15,7 @@ namespace Microsoft.AspNetCore.Builder;
 /// </summary>
 /// <example>
 /// <code>
-/// builder.Services.AddAnomalyDetectionService(o => o.Models.Add(new ServedModelOptions { Path = "models/bottle.edmodel" }));
+/// builder.Services.AddAnomalyDetectionService(o => o.Models.Add(new ServedModelOptions { Path = "models/bottle.onnx" }));
 /// var app = builder.Build();
 /// app.MapAnomalyDetection("/inspection");   // POST /inspection/v1/models/bottle/predict
 /// </code>
@@ -35,7 +35,8 @@ public static class AnomalyDetectionEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
-        if (endpoints.ServiceProvider.GetService<ModelCatalog>() is null)
+        // Asks whether the catalog is registered without creating it, so that invalid options fail when the host starts.
+        if (endpoints.ServiceProvider.GetService<IServiceProviderIsService>()?.IsService(typeof(ModelCatalog)) != true)
         {
             throw new InvalidOperationException("MapAnomalyDetection needs the service's registrations: call services.AddAnomalyDetectionService(...) first.");
         }

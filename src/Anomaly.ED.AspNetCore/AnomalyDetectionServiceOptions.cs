@@ -37,6 +37,9 @@ public sealed class AnomalyDetectionServiceOptions
     /// <value>The default value is <see langword="null"/>: no key.</value>
     public string? ApiKey { get; set; }
 
-    /// <summary>Where the models run: device, threads, the pretrained-weights cache; shared by every hosted model.</summary>
+    /// <summary>
+    /// Where the models run, shared by every hosted model: an exported graph uses the device and threads (ONNX Runtime
+    /// computes in float32 whatever the precision); a model file uses every setting.
+    /// </summary>
     public RuntimeOptions Runtime { get; set; } = new();
 }

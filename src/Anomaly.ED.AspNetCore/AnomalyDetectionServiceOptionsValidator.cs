@@ -1,13 +1,20 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Anomaly.ED.AspNetCore.Models;
 using Microsoft.Extensions.Options;
 
 namespace Anomaly.ED.AspNetCore;
 
-/// <summary>Checks the service options at start; every message names the option and its value.</summary>
-internal sealed partial class AnomalyDetectionServiceOptionsValidator : IValidateOptions<AnomalyDetectionServiceOptions>
+/// <summary>
+/// Checks the service options at start; every message names the option and its value. A model file needs a registered
+/// loader for its extension; the runtime settings checked here are those every kind uses (the EdModels package checks
+/// the rest of its own).
+/// </summary>
+internal sealed partial class AnomalyDetectionServiceOptionsValidator(IEnumerable<IServedModelLoader> loaders) : IValidateOptions<AnomalyDetectionServiceOptions>
 {
-    private static readonly string[] SupportedExtensions = [".edmodel", ".onnx"];
+    private const string EdModelExtension = ".edmodel";
+
+    private readonly HashSet<string> extensions = new(loaders.Select(l => l.Extension), StringComparer.OrdinalIgnoreCase);
 
     public ValidateOptionsResult Validate(string? name, AnomalyDetectionServiceOptions options)
     {
@@ -33,9 +40,14 @@ internal sealed partial class AnomalyDetectionServiceOptionsValidator : IValidat
             {
                 problems.Add($"{key}.Path '{model.Path}' does not exist (looked for {System.IO.Path.GetFullPath(model.Path)}).");
             }
-            else if (!SupportedExtensions.Contains(System.IO.Path.GetExtension(model.Path), StringComparer.OrdinalIgnoreCase))
+
+            var extension = System.IO.Path.GetExtension(model.Path);
+            if (!extensions.Contains(extension))
             {
-                problems.Add($"{key}.Path '{model.Path}' is neither a model file (.edmodel) nor an exported graph (.onnx), the kinds of model this service hosts.");
+                // The service alone carries no TorchSharp: for a model file, name the package that hosts it, and the alternative.
+                problems.Add(string.Equals(extension, EdModelExtension, StringComparison.OrdinalIgnoreCase)
+                    ? $"{key}.Path '{model.Path}' is an Anomaly.ED model file (.edmodel), which this service hosts only with the package Anomaly.ED.AspNetCore.EdModels (TorchSharp): reference it and call services.AddEdModelFiles(), or serve the model's ONNX export (anomaly-ed export {System.IO.Path.GetFileName(model.Path)} --format onnx)."
+                    : $"{key}.Path '{model.Path}' is not a kind of model this service hosts ({string.Join(", ", extensions.Order(StringComparer.Ordinal))}).");
             }
 
             var served = model.ResolvedName;
@@ -73,9 +85,17 @@ internal sealed partial class AnomalyDetectionServiceOptionsValidator : IValidat
         {
             problems.Add("Runtime is null.");
         }
-        else if (!DeviceName().IsMatch(options.Runtime.Device ?? string.Empty))
+        else
         {
-            problems.Add($"Runtime.Device '{options.Runtime.Device}' must be cpu, cuda or cuda:N.");
+            if (!DeviceName().IsMatch(options.Runtime.Device ?? string.Empty))
+            {
+                problems.Add($"Runtime.Device '{options.Runtime.Device}' must be cpu, cuda or cuda:N.");
+            }
+
+            if (options.Runtime.IntraOpThreads < 0)
+            {
+                problems.Add($"Runtime.IntraOpThreads = {options.Runtime.IntraOpThreads} must be null (physical cores), 0 (the runtime's own setting) or positive.");
+            }
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

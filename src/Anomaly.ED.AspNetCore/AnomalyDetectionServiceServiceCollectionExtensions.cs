@@ -14,8 +14,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Registers the prediction service that <c>MapAnomalyDetection</c> maps: the hosted models (loaded in the background
-/// when the host starts), their batchers, the readiness check, metrics and problem details. Options are validated when
-/// the host starts; repeated calls are harmless and every configuration step applies.
+/// when the host starts), their batchers, the readiness check, metrics and problem details. It hosts exported graphs
+/// (<c>.onnx</c>, on ONNX Runtime); <c>AddEdModelFiles</c> from the package Anomaly.ED.AspNetCore.EdModels adds model
+/// files (<c>.edmodel</c>, on TorchSharp). Options are validated when the host starts; repeated calls are harmless and
+/// every configuration step applies.
 /// </summary>
 public static class AnomalyDetectionServiceServiceCollectionExtensions
 {
@@ -59,6 +61,7 @@ public static class AnomalyDetectionServiceServiceCollectionExtensions
     private static OptionsBuilder<AnomalyDetectionServiceOptions> AddService(IServiceCollection services)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnomalyDetectionServiceOptions>, AnomalyDetectionServiceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServedModelLoader, OnnxModelLoader>());
         services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddMetrics();
         services.TryAddSingleton<ServiceMetrics>();

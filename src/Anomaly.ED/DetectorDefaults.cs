@@ -11,7 +11,4 @@ internal static class DetectorDefaults
 
     /// <summary>Random seed (the ED reference's init_seeds(3407)).</summary>
     public const int Seed = 3407;
-
-    /// <summary>The compute device.</summary>
-    public const string Device = "cpu";
 }

@@ -26,8 +26,8 @@ public sealed class EmbeddingTests(ServiceFixture fixture)
             ["Inspection:Models:0:Name"] = "line3",
             ["Inspection:MaxBatchSize"] = "2",
         });
-        builder.Services.AddAnomalyDetectionService(builder.Configuration.GetSection("Inspection"));
-        builder.Services.AddAnomalyDetectionService();   // repeated calls are harmless
+        builder.Services.AddAnomalyDetectionService(builder.Configuration.GetSection("Inspection")).AddEdModelFiles();
+        builder.Services.AddAnomalyDetectionService().AddEdModelFiles();   // repeated calls are harmless
         await using var app = builder.Build();
         app.MapGet("/", () => "the application's own page");
         app.MapAnomalyDetection("/inspection");
@@ -53,7 +53,7 @@ public sealed class EmbeddingTests(ServiceFixture fixture)
     [Fact]
     public void InvalidOptionsAreReportedTogetherAtStart()
     {
-        var services = new ServiceCollection().AddLogging();
+        var services = new ServiceCollection().AddLogging().AddEdModelFiles();
         services.AddAnomalyDetectionService(o =>
         {
             o.Models.Add(new ServedModelOptions { Path = fixture.ModelPath, Name = "a/b" });

@@ -6,11 +6,12 @@ namespace Anomaly.ED.AspNetCore.Models;
 
 /// <summary>
 /// A loaded model that scores batches of decoded images: the one thing the service needs from a kind of model file
-/// (<see cref="EdServedModel"/> for an <c>.edmodel</c>, <see cref="OnnxServedModel"/> for an exported <c>.onnx</c>).
+/// (<see cref="OnnxServedModel"/> for an exported <c>.onnx</c>; the EdModels package's for an <c>.edmodel</c>), as its
+/// <see cref="IServedModelLoader"/> loads it.
 /// </summary>
 internal interface IServedModel : IDisposable
 {
-    /// <summary>The kind of model file, as the API reports it (<c>edmodel</c> or <c>onnx</c>).</summary>
+    /// <summary>The kind of model file, as the API reports it (<c>onnx</c>, <c>edmodel</c>).</summary>
     string Kind { get; }
 
     /// <summary>What <c>anomaly-ed info</c> shows about the model, for <c>GET /v1/models/{name}</c>.</summary>

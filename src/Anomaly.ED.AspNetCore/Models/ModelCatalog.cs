@@ -18,12 +18,14 @@ internal sealed class ModelCatalog : BackgroundService
     private readonly ServiceMetrics metrics;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
+    private readonly Dictionary<string, IServedModelLoader> loaders;
     private readonly ConcurrentDictionary<string, ModelBatcher> loaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Exception> failed = new(StringComparer.Ordinal);
 
-    public ModelCatalog(IOptions<AnomalyDetectionServiceOptions> options, ServiceMetrics metrics, ILoggerFactory loggerFactory)
+    public ModelCatalog(IOptions<AnomalyDetectionServiceOptions> options, IEnumerable<IServedModelLoader> loaders, ServiceMetrics metrics, ILoggerFactory loggerFactory)
     {
         this.options = options.Value;
+        this.loaders = loaders.ToDictionary(l => l.Extension, StringComparer.OrdinalIgnoreCase);
         this.metrics = metrics;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<ModelCatalog>();
@@ -41,7 +43,7 @@ internal sealed class ModelCatalog : BackgroundService
         : ModelState.Unknown;
 
     /// <summary>The kind of model file a configured name is loaded from (before it is loaded too).</summary>
-    public string KindOf(string name) => loaded.TryGetValue(name, out var batcher) ? batcher.Model.Kind : "edmodel";
+    public string KindOf(string name) => LoaderOf(options.Models.First(m => m.ResolvedName == name).Path).Kind;
 
     /// <summary>The first load failure, or null.</summary>
     public Exception? LoadFailure => failed.Values.FirstOrDefault();
@@ -82,9 +84,7 @@ internal sealed class ModelCatalog : BackgroundService
                 Log.ModelLoading(logger, name, model.Path);
                 try
                 {
-                    IServedModel served = string.Equals(Path.GetExtension(model.Path), ".onnx", StringComparison.OrdinalIgnoreCase)
-                        ? OnnxServedModel.Load(model.Path, options.Runtime, loggerFactory)
-                        : EdServedModel.Load(model.Path, options.Runtime, loggerFactory);
+                    var served = LoaderOf(model.Path).Load(model.Path, options.Runtime, loggerFactory);
                     loaded[name] = new ModelBatcher(name, served, options, metrics, loggerFactory.CreateLogger<ModelBatcher>());
                     Log.ModelLoaded(logger, name, served.Kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
@@ -97,6 +97,9 @@ internal sealed class ModelCatalog : BackgroundService
             }
         },
         stoppingToken);
+
+    // The options were validated at start: every configured file has a registered loader.
+    private IServedModelLoader LoaderOf(string path) => loaders[Path.GetExtension(path)];
 }
 
 /// <summary>Where a model name stands.</summary>

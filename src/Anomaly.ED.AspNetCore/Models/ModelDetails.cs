@@ -15,7 +15,7 @@ namespace Anomaly.ED.AspNetCore.Models;
 /// <param name="Threshold">The calibrated threshold on raw scores, or null when uncalibrated.</param>
 /// <param name="NormalizedScores">Whether the calibration normalises scores to [0, 1].</param>
 /// <param name="TrainingImages">How many normal images the model was fitted on, when recorded.</param>
-/// <param name="Settings">The method's settings, as <c>MethodDescriptor.DescribeSettings</c> lists them.</param>
+/// <param name="Settings">The method's settings: for a model file as <c>MethodDescriptor.DescribeSettings</c> lists them, for an exported graph its model's options as configuration names them.</param>
 internal sealed record ModelDetails(
     string File,
     long FileSizeBytes,

@@ -57,7 +57,7 @@ internal static class ServeHost
             options.MaxRequestMegabytes = settings.MaxRequestMegabytes;
             options.ApiKey = settings.ApiKey ?? Environment.GetEnvironmentVariable(ApiKeyVariable);
             options.Runtime = new RuntimeOptions { Device = settings.Device, WeightsCacheDirectory = settings.Cache };
-        });
+        }).AddEdModelFiles();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();

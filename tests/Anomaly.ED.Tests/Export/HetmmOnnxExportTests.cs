@@ -41,8 +41,8 @@ public sealed class HetmmOnnxExportTests(EdExportFixture fixture, ITestOutputHel
         return configuration switch
         {
             "default-full" => builder.UseHetmm().WithBackbone("resnet18"),
-            "pill-pts-float16" => builder.UseHetmm("pill", templateSheets: 2).WithBackbone("resnet18").Configure(o => o.Hetmm.HalfPrecisionTemplates = true),
-            "carpet-reference-normalization" => builder.UseHetmm("carpet").WithBackbone("resnet18").Configure(o => o.Hetmm.ReferenceNormalization = true),
+            "pill-pts-float16" => builder.UseHetmm("pill", templateSheets: 2).WithBackbone("resnet18").Configure(o => o.Hetmm!.HalfPrecisionTemplates = true),
+            "carpet-reference-normalization" => builder.UseHetmm("carpet").WithBackbone("resnet18").Configure(o => o.Hetmm!.ReferenceNormalization = true),
             _ => throw new ArgumentOutOfRangeException(nameof(configuration), configuration, null),
         };
     }

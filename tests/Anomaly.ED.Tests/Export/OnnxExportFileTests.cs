@@ -100,7 +100,7 @@ public sealed class OnnxExportFileTests(EdExportFixture fixture, ITestOutputHelp
             var hetmm = fixture.NewTempPath("hetmm.onnx");
             OnnxExporter.Export(model, single);
             OnnxExporter.Export(model, split, singleFileLimit: 0);
-            using (var templates = EdExportFixture.NewBuilder().UseHetmm("pill", templateSheets: 2).WithBackbone("resnet18").Configure(o => o.Hetmm.HalfPrecisionTemplates = true).Build())
+            using (var templates = EdExportFixture.NewBuilder().UseHetmm("pill", templateSheets: 2).WithBackbone("resnet18").Configure(o => o.Hetmm!.HalfPrecisionTemplates = true).Build())
             {
                 templates.Fit(fixture.Training);
                 templates.Model.Calibration = model.Calibration;

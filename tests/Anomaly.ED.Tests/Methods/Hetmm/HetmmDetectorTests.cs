@@ -111,7 +111,7 @@ public sealed class HetmmDetectorTests
     [Fact]
     public void HalfPrecisionTemplatesRoundTripThroughTheModelFile()
     {
-        using var detector = NewBuilder().Configure(o => o.Hetmm.HalfPrecisionTemplates = true).Build();
+        using var detector = NewBuilder().Configure(o => o.Hetmm!.HalfPrecisionTemplates = true).Build();
         detector.Fit(fixture.Training);
         var path = fixture.NewTempPath("half.edmodel");
         detector.Save(path);
@@ -121,7 +121,7 @@ public sealed class HetmmDetectorTests
         }
 
         using var loaded = EdDetector.Load(path);
-        loaded.Options.Hetmm.HalfPrecisionTemplates.Should().BeTrue();
+        loaded.Options.Hetmm!.HalfPrecisionTemplates.Should().BeTrue();
         var images = fixture.Test.Items.Take(6).Select(i => i.ImagePath).ToArray();
         loaded.Predict(images).Select(p => p.Score).Should().Equal(detector.Predict(images).Select(p => p.Score));
 
@@ -236,7 +236,7 @@ public sealed class HetmmDetectorTests
     public void ASmallMatchingMemoryBoundGivesTheSameMaps()
     {
         using var roomy = NewBuilder("cable").Build();
-        using var tight = NewBuilder("cable").Configure(o => o.Hetmm.MatchingMemoryMegabytes = 1).Build();
+        using var tight = NewBuilder("cable").Configure(o => o.Hetmm!.MatchingMemoryMegabytes = 1).Build();
         roomy.Fit(fixture.Training);
         tight.Fit(fixture.Training);
         var images = fixture.Test.Items.Take(4).Select(i => i.ImagePath).ToArray();

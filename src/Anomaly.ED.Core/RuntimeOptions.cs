@@ -1,11 +1,10 @@
-using System.Globalization;
-
 namespace Anomaly.ED;
 
 /// <summary>
 /// Where and how a detector runs: device, number format, CPU threads, the pretrained-weights cache and downloads. The one type for these
-/// settings whether a detector is built (<see cref="DetectorOptions.Runtime"/>), loaded (<see cref="LoadOptions.Runtime"/>)
-/// or hosted; never saved in a model file, so a model saved on one machine runs on any.
+/// settings whether a detector is built (<c>DetectorOptions.Runtime</c>), loaded (<c>LoadOptions.Runtime</c>) or hosted
+/// (<c>AnomalyDetectionServiceOptions.Runtime</c>); never saved in a model file, so a model saved on one machine runs on any.
+/// Plain data, in <c>Anomaly.ED.Core</c> so that a host without TorchSharp can carry it; each runtime checks the settings it uses.
 /// </summary>
 public sealed class RuntimeOptions
 {
@@ -15,7 +14,7 @@ public sealed class RuntimeOptions
     /// <see cref="InvalidOperationException"/> naming this option.
     /// </summary>
     /// <value>The default value is <c>"cpu"</c>.</value>
-    public string Device { get; set; } = DetectorDefaults.Device;
+    public string Device { get; set; } = RuntimeDefaults.Device;
 
     /// <summary>
     /// The number format prediction computes in: the backbone, the ED/FOD level networks and HETMM's matching products run
@@ -55,29 +54,6 @@ public sealed class RuntimeOptions
 
     // The same for the precision option.
     internal string PrecisionOptionName { get; init; } = "RuntimeOptions.Precision";
-
-    /// <summary>The problems of these settings, each naming the option under <paramref name="prefix"/> (for example <c>"Runtime."</c>).</summary>
-    internal IEnumerable<string> Failures(string prefix)
-    {
-        if (!DeviceName.TryParse(Device, out _))
-        {
-            yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}Device '{Device}' is not 'cpu', 'cuda' or 'cuda:N'.");
-        }
-
-        if (Precision is null || !Precisions.Contains(Precision.ToLowerInvariant()))
-        {
-            yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}Precision '{Precision}' is not {string.Join(", ", Precisions)}.");
-        }
-        else if (ComputePrecision == ComputePrecision.Float16 && DeviceName.TryParse(Device, out var parsed) && parsed.Type == TorchSharp.DeviceType.CPU)
-        {
-            yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}Precision = Float16 needs a CUDA device but {prefix}Device is '{Device}'; on a CPU use BFloat16 or Float32.");
-        }
-
-        if (IntraOpThreads < 0)
-        {
-            yield return string.Create(CultureInfo.InvariantCulture, $"{prefix}IntraOpThreads = {IntraOpThreads} must be null (physical cores), 0 (keep the process's setting) or positive.");
-        }
-    }
 
     internal RuntimeOptions Clone() => (RuntimeOptions)MemberwiseClone();
 

@@ -1,13 +1,16 @@
+using Anomaly.ED.AspNetCore.Models;
 using Anomaly.ED.Data;
 using Anomaly.ED.Methods;
 using Anomaly.ED.Visualization;
 using Microsoft.Extensions.Logging;
 
-namespace Anomaly.ED.AspNetCore.Models;
+namespace Anomaly.ED.AspNetCore.EdModels;
 
 /// <summary>An <c>.edmodel</c> file loaded as an <see cref="EdDetector"/> (warmed up by the load).</summary>
 internal sealed class EdServedModel : IServedModel
 {
+    public const string KindName = "edmodel";
+
     private readonly EdDetector detector;
     private readonly DetectorHeatmaps heatmaps;
     private readonly HeatmapRange range;
@@ -20,13 +23,14 @@ internal sealed class EdServedModel : IServedModel
         Details = details;
     }
 
-    public string Kind => "edmodel";
+    public string Kind => KindName;
 
     public ModelDetails Details { get; }
 
     public static EdServedModel Load(string path, RuntimeOptions runtime, ILoggerFactory loggerFactory)
     {
         var info = ModelFileInfo.Read(path);
+        Log.ModelFileRead(loggerFactory.CreateLogger<EdServedModel>(), info.FilePath, info.FormatVersion, info.LibraryVersion ?? "(unknown)", info.ContentSha256, runtime.Device, runtime.Precision);
         var detector = EdDetector.Load(path, new LoadOptions { Runtime = runtime, LoggerFactory = loggerFactory, WarmUp = true });
         var options = info.Options;
         var details = new ModelDetails(
