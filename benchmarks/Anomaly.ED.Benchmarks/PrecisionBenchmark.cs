@@ -37,6 +37,7 @@ internal static class PrecisionBenchmark
             Compare("ED level networks + token scores, batch 1", rounds, 1, models, m => Dispose(m.LevelScorer.ScoreLevels(features)));
             Compare("ED predict (tensor in), batch 1", rounds, 1, models, m => m.Score(one).Dispose());
             Compare("ED predict (tensor in), batch 8", rounds, 8, models, m => m.Score(eight).Dispose());
+            CompareTrainingStep(rounds, models[0], precision);
         }
 
         using (var h32 = HetmmDetector(ComputePrecision.Float32))
@@ -62,6 +63,45 @@ internal static class PrecisionBenchmark
 
         Console.WriteLine($"load {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
+    }
+
+    // One optimisation step of both level networks (both objectives, Adam) on one image's tokens: the float32 networks
+    // against a copy cast to the reduced type and trained in it. Pure reduced-precision training is a lower bound for the
+    // mixed-precision kind, which keeps float32 master weights and adds casts: if it does not pay, neither does that.
+    private static void CompareTrainingStep(int rounds, EdModel model, ComputePrecision precision)
+    {
+        var type = Runtime.ReducedPrecision.ComputeType(precision) ?? ScalarType.Float32;
+        var reduced = model.Networks.Select(n => Runtime.ReducedCopy.Of(n, () => new Methods.Ed.Network.EdLevelNetwork(n.Options), type, model.Device, copy =>
+        {
+            using var features = n.GetReferenceFeatures();
+            copy.SetReferenceFeatures(features);
+        })).ToArray();
+        foreach (var parameter in reduced.SelectMany(n => n.parameters()))
+        {
+            parameter.requires_grad = true;
+        }
+
+        using var generator = new Generator(3);
+        var tokens = model.Networks.Select(n => randn(new long[] { 1, n.Options.TokenCount, n.Options.InputChannels }, generator: generator)).ToArray();
+        var reducedTokens = tokens.Select(t => t.to(type)).ToArray();
+        using var float32Step = new Methods.Ed.Training.EdOptimizationStep(model.Networks);
+        using var reducedStep = new Methods.Ed.Training.EdOptimizationStep(reduced);
+        try
+        {
+            Compare("ED training step (level networks, both objectives, Adam), batch 1", rounds, 1, [(float32Step, tokens), (reducedStep, reducedTokens)], s => s.Item1.Step(s.Item2));
+        }
+        finally
+        {
+            foreach (var tensor in tokens.Concat(reducedTokens))
+            {
+                tensor.Dispose();
+            }
+
+            foreach (var network in reduced)
+            {
+                network.Dispose();
+            }
+        }
     }
 
     private static EdDetector EdDetector(ComputePrecision precision)

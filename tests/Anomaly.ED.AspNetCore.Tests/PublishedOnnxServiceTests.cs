@@ -65,6 +65,9 @@ public sealed partial class PublishedOnnxServiceTests(ServiceFixture fixture, IT
             image.GetProperty("score").GetSingle().Should().BeApproximately(expected.Score, Math.Abs(expected.Score) * 1e-5f);
             image.GetProperty("isAnomalous").GetBoolean().Should().Be(expected.IsAnomalous!.Value);
         }
+
+        var metrics = await client.GetStringAsync("/metrics");
+        metrics.Should().Contain("anomaly_ed_aspnetcore_requests").And.Contain("model=\"bottle\"", "the two predictions are counted per model");
     }
 
     public void Dispose() => folder.Dispose();

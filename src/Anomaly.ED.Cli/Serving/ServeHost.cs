@@ -16,25 +16,10 @@ internal static class ServeHost
 {
     public const string ApiKeyVariable = "ANOMALY_ED_API_KEY";
 
-    private static readonly Lazy<bool> MeterBuckets = new(() =>
-    {
-        // prometheus-net publishes System.Diagnostics.Metrics instruments; give the service's histograms their own buckets.
-        Metrics.ConfigureMeterAdapter(o => o.ResolveHistogramBuckets = instrument => instrument.Name switch
-        {
-            "batch.size" when instrument.Meter.Name == "Anomaly.ED.AspNetCore" => [1, 2, 4, 8, 16, 32, 64],
-            _ => [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-        });
-
-        // The adapter starts listening at the registry's first collection; collect once now, so that the requests
-        // answered before the first scrape are counted too.
-        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
-        return true;
-    });
-
     /// <summary>Builds the application; <see cref="WebApplication.StartAsync"/> validates the options and starts loading the models.</summary>
     public static WebApplication Build(ServeSettings settings, Action<ILoggingBuilder> logging)
     {
-        _ = MeterBuckets.Value;
+        PrometheusMetrics.Configure();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.WebHost.UseUrls(settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>

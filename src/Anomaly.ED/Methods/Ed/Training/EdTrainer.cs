@@ -4,6 +4,7 @@ using Anomaly.ED.Data;
 using Anomaly.ED.Evaluation;
 using Anomaly.ED.Methods.Ed.Network;
 using Anomaly.ED.ModelFiles;
+using Anomaly.ED.Runtime;
 using Anomaly.ED.Training;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -130,6 +131,7 @@ internal sealed class EdTrainer
                     losses = step.Step(tokens);
                 }
 
+                NativeHeap.ReleaseFreedMemory();
                 sums.Add(losses, indices.Length);
                 stepsDone++;
                 var elapsed = trainingStart.Elapsed;
