@@ -1,4 +1,5 @@
 using Anomaly.ED.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Anomaly.ED.Methods.Ed.Training;
@@ -37,17 +38,17 @@ internal sealed class EdLossTerms : IDisposable
     /// <summary>The second minimax loss (attention side): rec - l1 intra1 - l2 intra_entropy + l1 inter1 + l2 inter_entropy.</summary>
     public Tensor? Loss2 { get; init; }
 
-    /// <summary>The current values as doubles, for logging.</summary>
+    /// <summary>The current values as doubles, for logging (read from any floating-point type).</summary>
     /// <returns>A snapshot of every term.</returns>
     public EdLossValues ToValues() => new(
-        Reconstruction.item<float>(),
+        Reconstruction.ToSingle(),
         Value(Intra1),
         Value(Intra2),
         Value(IntraEntropy),
         Value(Inter1),
         Value(Inter2),
         Value(InterEntropy),
-        Loss1.item<float>(),
+        Loss1.ToSingle(),
         Value(Loss2));
 
     /// <summary>Moves every tensor to the enclosing dispose scope.</summary>
@@ -71,7 +72,7 @@ internal sealed class EdLossTerms : IDisposable
         }
     }
 
-    private static double? Value(Tensor? t) => t is null ? null : t.item<float>();
+    private static double? Value(Tensor? t) => t is null ? null : t.ToSingle();
 
     // By reference: Tensor.Equals reads the native handle, which throws once an aliased entry has been disposed.
     private IEnumerable<Tensor> All() =>
