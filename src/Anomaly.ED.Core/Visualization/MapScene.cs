@@ -74,18 +74,15 @@ internal sealed class MapScene
     {
         var output = new ImageBuffer(Image.Width, Image.Height, 3, (byte[])Image.Pixels.Clone());
         var pixels = output.Pixels;
-        var alpha = options.Alpha;
+        var blend = BlendTable(options.Alpha);
+        var rowBytes = Box.Width * 3;
         for (var y = 0; y < Box.Height; y++)
         {
-            for (var x = 0; x < Box.Width; x++)
+            var heat = Heat.AsSpan(y * rowBytes, rowBytes);
+            var target = pixels.AsSpan((((Box.Top + y) * Image.Width) + Box.Left) * 3, rowBytes);
+            for (var i = 0; i < heat.Length; i++)
             {
-                var source = ((y * Box.Width) + x) * 3;
-                var target = (((Box.Top + y) * Image.Width) + Box.Left + x) * 3;
-                for (var c = 0; c < 3; c++)
-                {
-                    // (1 - a) * image + a * heat, rounded: a = 0 and a = 1 give either input exactly.
-                    pixels[target + c] = (byte)Math.Round(((1.0 - alpha) * pixels[target + c]) + (alpha * Heat[source + c]), MidpointRounding.AwayFromZero);
-                }
+                target[i] = blend[(target[i] << 8) | heat[i]];
             }
         }
 
@@ -118,6 +115,22 @@ internal sealed class MapScene
         var tile = new ImageBuffer(Image.Width, Image.Height, 3);
         Paint(tile, GroundTruth ?? throw new InvalidOperationException("No ground-truth mask was given."), new CropBox(0, 0, Image.Height, Image.Width), RgbColor.White);
         return tile;
+    }
+
+    // (1 - a) * image + a * heat, rounded, for every pair of bytes (image << 8 | heat): the same double arithmetic as
+    // per pixel, 65,536 times instead of three times per pixel. a = 0 and a = 1 give either input exactly.
+    private static byte[] BlendTable(double alpha)
+    {
+        var table = new byte[256 * 256];
+        for (var image = 0; image < 256; image++)
+        {
+            for (var heat = 0; heat < 256; heat++)
+            {
+                table[(image << 8) | heat] = (byte)Math.Round(((1.0 - alpha) * image) + (alpha * heat), MidpointRounding.AwayFromZero);
+            }
+        }
+
+        return table;
     }
 
     private static void Paint(ImageBuffer target, bool[] where, CropBox box, RgbColor color)
