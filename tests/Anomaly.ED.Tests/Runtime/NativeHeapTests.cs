@@ -1,8 +1,11 @@
 using System.Runtime.InteropServices;
 using Anomaly.ED.Runtime;
+using Anomaly.ED.Tests.Reliability;
 
 namespace Anomaly.ED.Tests.Runtime;
 
+// It reads the process's resident memory, so it runs alone, as the other process measurements do.
+[Collection(ProcessMeasurementCollection.Name)]
 public sealed class NativeHeapTests
 {
     private const int BlockBytes = 100 * 1024;
