@@ -11,7 +11,8 @@ namespace Anomaly.ED.Benchmarks;
 /// <summary>
 /// float32 against a reduced precision (<c>--precision bfloat16</c>, the default) in one run, stage by stage: the backbone
 /// alone, the ED level networks with their token scores, HETMM's matching, and a whole prediction from the transformed
-/// tensor (backbone, levels, post-processing; decoding excluded) at batch 1 and 8. ED runs at the reference configuration
+/// tensor (backbone, levels, post-processing; decoding excluded) at batch 1 and 8, and one ED training step of the level
+/// networks. ED runs at the reference configuration
 /// (wide_resnet50_2 layer2+layer3, 256x256, d_model 256/512, untrained: the cost does not depend on the weights), HETMM on
 /// resnet18 with 200 and 60 random templates. The two precisions alternate round by round, so a change in the machine's
 /// load falls on both; each figure is the median of the rounds.
