@@ -1,8 +1,8 @@
 using Anomaly.ED.AspNetCore;
 using Anomaly.ED.AspNetCore.Endpoints;
 using Anomaly.ED.AspNetCore.Models;
-using Microsoft.AspNetCore.OpenApi;
 using Anomaly.ED.AspNetCore.Telemetry;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

@@ -17,8 +17,8 @@ internal static class Plots
 
     // Heatmap panel margins in pixels: the colour bar with its ticks and title on the right, the caption on top.
     private const int PanelRight = 150;
-    private const int PanelTop = 56;
-    private const int PanelMargin = 10;
+    internal const int PanelTop = 56;
+    internal const int PanelMargin = 10;
     private const float ColorBarTitleGap = 12;
 
     /// <summary>A ROC curve with its area and the chance diagonal.</summary>
@@ -121,7 +121,7 @@ internal static class Plots
         }
 
         // zlib level 1 and the Sub filter: ScottPlot's level 6 took about 1.0 s of a 900x900 image's 1.3 s panel; level 1
-        // with Sub takes a tenth of that for files about 20 % larger (docs/benchmarks.md).
+        // with Sub on RGB takes under a tenth of that (docs/benchmarks.md).
         using var pixels = surface.PeekPixels();
         using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub, zLibLevel: 1))
             ?? throw new InvalidOperationException("SkiaSharp could not encode the heatmap panel as PNG.");

@@ -21,7 +21,7 @@ public sealed class PlotsTests
         panel.Height.Should().BeGreaterThan(height * factor, "the caption is above it");
 
         // The data area starts after the left margin and below the caption; every overlay pixel fills a factor x factor block.
-        var (left, top) = (10, 56);
+        var (left, top) = (Plots.PanelMargin, Plots.PanelTop);
         for (var y = 0; y < height * factor; y++)
         {
             for (var x = 0; x < width * factor; x++)

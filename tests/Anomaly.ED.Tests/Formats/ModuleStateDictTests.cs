@@ -17,18 +17,7 @@ public sealed class ModuleStateDictTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var module = new TinyModule();
-        var state = new Dictionary<string, Tensor>
-        {
-            ["proj.weight"] = full(3, 4, 0.5f),
-            ["proj.bias"] = tensor(new[] { 1f, 2f, 3f }),
-            ["scale"] = tensor(0.25f),
-            ["norm.weight"] = full(3, 2f),
-            ["norm.bias"] = full(3, -1f),
-            ["norm.running_mean"] = full(3, 0.1f),
-            ["norm.running_var"] = full(3, 4f),
-            ["norm.num_batches_tracked"] = tensor(7L),
-            ["index"] = arange(5, ScalarType.Int64),
-        };
+        var state = TinyState();
 
         module.LoadStateDict(state);
 

@@ -78,9 +78,9 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         var offsets = side * side;
 
         var best = BestOverTemplates(g, queries, templates, half, height, width);
-        best = g.Node("Where", [g.Initializer("valid_offsets", OffsetValidity(height, width, half)), best, g.Scalar(float.NegativeInfinity)]);
+        best = g.Node("Where", [g.Initializer("valid_offsets", TemplateMatcher.OffsetValidity(height, width, half, CPU)), best, g.Scalar(float.NegativeInfinity)]);
 
-        var inner = WindowOffsets(half, backwardHalf);
+        var inner = TemplateMatcher.WindowOffsets(half, backwardHalf);
         var backward = g.ReduceMax(g.Node("Gather", [best, g.Int64s(inner)], OnnxGraphBuilder.Int("axis", 1)), keepDims: false, 1);
 
         var surrounded = g.Node("Pad", [best, g.Int64s(0, 0, half, half, 0, 0, half, half), g.Scalar(float.NegativeInfinity)]);
@@ -162,41 +162,6 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         }
 
         return tensor(indices, [last - first, side * side]);
-    }
-
-    // (offsets, h, w): whether the query pixel at offset e from position y lies inside the grid.
-    private static Tensor OffsetValidity(int height, int width, int half)
-    {
-        var side = (2 * half) + 1;
-        var valid = new bool[side * side * height * width];
-        for (var e = 0; e < side * side; e++)
-        {
-            int di = (e / side) - half, dj = (e % side) - half;
-            for (var y = 0; y < height; y++)
-            {
-                for (var x = 0; x < width; x++)
-                {
-                    valid[((e * height) + y) * width + x] = y + di >= 0 && y + di < height && x + dj >= 0 && x + dj < width;
-                }
-            }
-        }
-
-        return tensor(valid, [side * side, height, width]);
-    }
-
-    private static long[] WindowOffsets(int outer, int inner)
-    {
-        var side = (2 * outer) + 1;
-        var indices = new List<long>();
-        for (var di = -inner; di <= inner; di++)
-        {
-            for (var dj = -inner; dj <= inner; dj++)
-            {
-                indices.Add(((di + outer) * side) + dj + outer);
-            }
-        }
-
-        return [.. indices];
     }
 
     // HetmmMapGenerator.Filter: the map as it is, or blurred by the preset's kernel with zero padding.

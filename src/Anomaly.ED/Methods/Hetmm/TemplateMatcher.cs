@@ -67,7 +67,7 @@ internal static class TemplateMatcher
         var valid = OffsetValidity(height, width, half, queries.device);
         best = best.masked_fill(valid.logical_not().unsqueeze(0), float.NegativeInfinity);
 
-        var backward = best.index_select(1, WindowOffsets(half, backwardHalf, queries.device)).amax(1).clamp_min(-1);
+        var backward = best.index_select(1, torch.tensor(WindowOffsets(half, backwardHalf), device: queries.device)).amax(1).clamp_min(-1);
 
         // forward[x] = max over e of best[e, x - e]: pad with -inf so that template positions outside the grid are skipped.
         var padded = nn.functional.pad(best, [half, half, half, half], PaddingModes.Constant, float.NegativeInfinity);
@@ -135,16 +135,17 @@ internal static class TemplateMatcher
         return result;
     }
 
-    // (side*side, H, W): whether the offset e from position y stays inside the grid.
-    private static Tensor OffsetValidity(long height, long width, int half, Device device)
+    /// <summary>(side*side, H, W): whether the offset e from position y stays inside the grid.</summary>
+    internal static Tensor OffsetValidity(long height, long width, int half, Device device)
     {
         var side = (2 * half) + 1;
+        using var scope = NewDisposeScope();
         var ones = nn.functional.pad(torch.ones(1, 1, height, width, device: device), [half, half, half, half]);
-        return nn.functional.unfold(ones, side).view(side * side, height, width) > 0.5;
+        return (nn.functional.unfold(ones, side).view(side * side, height, width) > 0.5).MoveToOuterDisposeScope();
     }
 
-    // Indices of the offsets of a window of half-width inner within one of half-width outer.
-    private static Tensor WindowOffsets(int outer, int inner, Device device)
+    /// <summary>Indices of the offsets of a window of half-width <paramref name="inner"/> within one of half-width <paramref name="outer"/>.</summary>
+    internal static long[] WindowOffsets(int outer, int inner)
     {
         var side = (2 * outer) + 1;
         var indices = new List<long>();
@@ -156,6 +157,6 @@ internal static class TemplateMatcher
             }
         }
 
-        return torch.tensor(indices.ToArray(), device: device);
+        return [.. indices];
     }
 }
