@@ -76,14 +76,14 @@ internal sealed class RankedScores
     {
         if (positiveWeights is null)
         {
-            Array.Sort(positives);
+            FloatRadixSort.Sort(positives);
         }
         else
         {
-            Array.Sort(positives, positiveWeights);
+            FloatRadixSort.Sort(positives, positiveWeights);
         }
 
-        Array.Sort(negatives);
+        FloatRadixSort.Sort(negatives);
         return new RankedScores(positives, negatives, positiveWeights);
     }
 
