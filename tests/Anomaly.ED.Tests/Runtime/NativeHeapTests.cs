@@ -19,15 +19,60 @@ public sealed class NativeHeapTests
             return;
         }
 
-        // 64 MB of blocks below glibc's mmap threshold (so from the heap), written to, then freed below a block still in
-        // use: free() cannot shrink the heap past that block, so the pages stay resident until they are released.
-        var blocks = Enumerable.Range(0, Blocks).Select(_ => Libc.Malloc(BlockBytes)).ToArray();
-        var pin = Libc.Malloc(64);
+        WithFreedHeapBlocks(() =>
+        {
+            var before = ResidentBytes();
+            NativeHeap.ReleaseFreedMemory();
+            var after = ResidentBytes();
+            (before - after).Should().BeGreaterThan(Blocks * (long)BlockBytes / 2, $"resident {before / 1048576} MB before, {after / 1048576} MB after");
+        });
+    }
+
+    [Fact]
+    public void Releasing_over_a_growth_waits_until_resident_memory_has_grown_that_much()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        WithFreedHeapBlocks(() =>
+        {
+            var before = ResidentBytes();
+            NativeHeap.ReleaseFreedMemoryOver(1L << 40);
+            var kept = ResidentBytes();
+            NativeHeap.ReleaseFreedMemoryOver(Blocks * (long)BlockBytes / 4);
+            var after = ResidentBytes();
+            (before - kept).Should().BeLessThan(Blocks * (long)BlockBytes / 4, $"resident {before / 1048576} MB before, {kept / 1048576} MB after a growth below the bound");
+            (kept - after).Should().BeGreaterThan(Blocks * (long)BlockBytes / 2, $"resident {kept / 1048576} MB before, {after / 1048576} MB after a growth past the bound");
+        });
+    }
+
+    // 64 MB of blocks below glibc's mmap threshold (so from the heap), written to, then freed between small blocks still in
+    // use: no freed block borders the top of its heap, so free() cannot give it back, and its pages stay resident until
+    // they are released (whichever arena the test thread uses).
+    private static void WithFreedHeapBlocks(Action check)
+    {
+        // The other tests of this process leave managed garbage and free heap pages behind: collect and release both
+        // first, so that the resident size moves by these blocks only.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        NativeHeap.ReleaseFreedMemory();
+        var blocks = new IntPtr[Blocks];
+        var pins = new IntPtr[Blocks];
+        for (var i = 0; i < Blocks; i++)
+        {
+            blocks[i] = Libc.Malloc(BlockBytes);
+            pins[i] = Libc.Malloc(64);
+        }
+
         try
         {
+            var ones = Enumerable.Repeat((byte)1, BlockBytes).ToArray();
             foreach (var block in blocks)
             {
-                Marshal.Copy(new byte[BlockBytes].Select(_ => (byte)1).ToArray(), 0, block, BlockBytes);
+                Marshal.Copy(ones, 0, block, BlockBytes);
             }
 
             foreach (var block in blocks)
@@ -35,14 +80,14 @@ public sealed class NativeHeapTests
                 Libc.Free(block);
             }
 
-            var before = ResidentBytes();
-            NativeHeap.ReleaseFreedMemory();
-            var after = ResidentBytes();
-            (before - after).Should().BeGreaterThan(Blocks * (long)BlockBytes / 2, $"resident {before / 1048576} MB before, {after / 1048576} MB after");
+            check();
         }
         finally
         {
-            Libc.Free(pin);
+            foreach (var pin in pins)
+            {
+                Libc.Free(pin);
+            }
         }
     }
 

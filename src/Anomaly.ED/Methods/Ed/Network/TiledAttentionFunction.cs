@@ -18,6 +18,14 @@ internal sealed class TiledAttentionFunction : MultiTensorFunction<TiledAttentio
 {
     public override string Name => nameof(TiledAttentionFunction);
 
+    /// <summary>
+    /// The growth of resident memory since the last release after which an attention pass first hands the heap's free
+    /// pages back: training at the reference configuration then peaked at 1.56-1.90 GB over five runs instead of
+    /// 1.95-2.35 GB, at no cost beyond the runs' noise; 256 MB gave 1.5 GB at 1.2 times the step's time, as the released
+    /// pages fault in again (docs/benchmarks.md).
+    /// </summary>
+    internal const long HeapGrowthBeforeRelease = 512L << 20;
+
     /// <summary>Applies the function to the operands.</summary>
     public static (Tensor Output, Tensor First, Tensor Second, Tensor Entropy) Apply(AttentionOperands x)
     {
@@ -28,6 +36,7 @@ internal sealed class TiledAttentionFunction : MultiTensorFunction<TiledAttentio
 
     public override List<Tensor> forward(AutogradContext ctx, params object[] vars)
     {
+        Runtime.NativeHeap.ReleaseFreedMemoryOver(HeapGrowthBeforeRelease);
         var x = Operands(vars);
         ctx.save_for_backward(vars.OfType<Tensor>().ToList());
         ctx.save_data("biased", x.Biases is not null);
@@ -54,6 +63,7 @@ internal sealed class TiledAttentionFunction : MultiTensorFunction<TiledAttentio
         var first = termGradients[0] / count;
         var second = termGradients[1] / count;
         var entropy = termGradients[2] / count;
+        Runtime.NativeHeap.ReleaseFreedMemoryOver(HeapGrowthBeforeRelease);
         var g = TiledAttention.Backward(x, Defined(grad_outputs[0]), first, second, -entropy);
         return [g.Query, g.Key, g.Value, g.Sigma1!, g.Sigma2!, g.Biases!, null!, null!, null!];
     }
