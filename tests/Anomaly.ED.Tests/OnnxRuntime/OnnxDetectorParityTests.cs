@@ -75,11 +75,16 @@ public sealed class OnnxDetectorParityTests(EdExportFixture fixture, ITestOutput
         fixture.Detector.ExportOnnx(path);
         var onnx = OnnxDetector.Load(path);
         var images = Images();
-        var expected = onnx.Predict(images).Select(p => p.Score).ToArray();
+        // ONNX Runtime may block its products differently per batch size (a last-bit difference), so each concurrent run
+        // is compared with a run of its own batch size alone.
+        var expected = Enumerable.Range(1, 3).ToDictionary(b => b, b => onnx.Predict(images, new PredictOptions { BatchSize = b }).Select(p => p.Score).ToArray());
 
         var results = new float[8][];
         Parallel.For(0, results.Length, i => results[i] = onnx.Predict(images, new PredictOptions { BatchSize = 1 + (i % 3) }).Select(p => p.Score).ToArray());
-        results.Should().AllSatisfy(r => r.Should().Equal(expected));
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i].Should().Equal(expected[1 + (i % 3)], $"run {i} (batch {1 + (i % 3)}) ran beside seven others");
+        }
 
         onnx.Dispose();
         var afterDispose = () => onnx.Predict(images[0]);

@@ -135,29 +135,46 @@ internal static class TiledAttention
             var go = gradOutput?.narrow(2, start, rows);
             var a = AttentionBlock(x, start, rows);
             var gradA = go is null ? zeros_like(a) : go.matmul(valueT);
-            Tensor? la = null, lp = null;
+
+            // The three terms share a + eps, p + eps, their logarithms, la - lp and p - a, each computed once, and every
+            // sum below is taken in place: the block's elementwise passes over (B, H, rows, S) dominate the backward.
+            Tensor? ae = null, la = null, pe = null, difference = null, pa = null;
             PriorFactors? prior = null;
+            if (first != 0 || second != 0 || aLogA != 0)
+            {
+                ae = a + LogEpsilon;
+                la = ae.log();
+            }
+
             if (first != 0 || second != 0)
             {
                 prior = PriorBlock(x, start, rows);
-                la = Log(a);
-                lp = Log(prior.Value.Prior);
+                pe = prior.Value.Prior + LogEpsilon;
+                difference = la! - pe.log();
+                pa = prior.Value.Prior - a;
             }
 
-            if (first != 0)
+            // d/da of first (p - a)(lp - la) + aLogA a la = first ((la - lp) - (p - a) / (a + eps)) + aLogA (la + a / (a + eps))
+            // = first (la - lp) + aLogA la + (aLogA a - first (p - a)) / (a + eps).
+            if (first != 0 || aLogA != 0)
             {
-                // d/da of (p - a)(lp - la) = (la - lp) - (p - a) / (a + eps)
-                gradA.add_(((la! - lp!) - (prior!.Value.Prior - a) / (a + LogEpsilon)).mul_(first));
-            }
+                var quotient = first != 0 ? pa!.mul(-first) : zeros_like(a);
+                if (first != 0)
+                {
+                    gradA.add_(difference!, first);
+                }
 
-            if (aLogA != 0)
-            {
-                la ??= Log(a);
-                gradA.add_((la + a / (a + LogEpsilon)).mul_(aLogA));
+                if (aLogA != 0)
+                {
+                    gradA.add_(la!, aLogA);
+                    quotient.add_(a, aLogA);
+                }
+
+                gradA.add_(quotient.div_(ae!));
             }
 
             // Softmax backward, then the two products of the scores.
-            var gradScores = a * (gradA - (gradA * a).sum(-1, keepdim: true));
+            var gradScores = gradA.sub_((gradA * a).sum(-1, keepdim: true)).mul_(a);
             gradQuery.Add(gradScores.matmul(x.Key).MoveToOuterDisposeScope());
             var keyPart = gradScores.transpose(-2, -1).matmul(q);
             gradKey.add_(keyBatch == 1 ? keyPart.sum(0, keepdim: true) : keyPart);
@@ -173,10 +190,10 @@ internal static class TiledAttention
 
             if (second != 0)
             {
-                var (p, py, px) = prior!.Value;
+                var (_, py, px) = prior!.Value;
 
-                // d/dp of (p - a)(lp - la) = (lp - la) + (p - a) / (p + eps); then through p = py (x) px.
-                var gradP = ((lp! - la!) + (p - a) / (p + LogEpsilon)).mul_(second).view(x.Batch, x.Heads, rows, x.GridHeight, x.GridWidth);
+                // d/dp of (p - a)(lp - la) = (p - a) / (p + eps) - (la - lp); then through p = py (x) px.
+                var gradP = pa!.div_(pe!).sub_(difference!).mul_(second).view(x.Batch, x.Heads, rows, x.GridHeight, x.GridWidth);
                 var gradPy = (gradP * px.unsqueeze(-2)).sum(-1);
                 var gradPx = (gradP * py.unsqueeze(-1)).sum(-2);
                 gradSigma1.Add(WidthGradient(gradPy, py, x.RowDistances.narrow(0, start, rows), x.Sigma1!.narrow(2, start, rows)).MoveToOuterDisposeScope());
@@ -243,7 +260,8 @@ internal static class TiledAttention
 
     private static Tensor Log(Tensor p) => (p + LogEpsilon).log_();
 
-    private static Tensor Symmetric(Tensor a, Tensor p, Tensor la, Tensor lp) => (p - a).mul_(lp - la);
+    // (p - a)(lp - la), elementwise; lp is overwritten (every caller passes a fresh one), saving a block-sized temporary.
+    private static Tensor Symmetric(Tensor a, Tensor p, Tensor la, Tensor lp) => (p - a).mul_(lp.sub_(la));
 
     private sealed class Restore(Action restore) : IDisposable
     {
