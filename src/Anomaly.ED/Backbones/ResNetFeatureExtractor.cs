@@ -202,8 +202,9 @@ internal sealed class ResNetFeatureExtractor : IFeatureExtractor
     }
 
     // The same (B, C, H, W) images stored channels last: libtorch's CPU convolutions then run oneDNN's NHWC kernels without
-    // reordering every layer's input and output, 1.4x faster over the stem to layer3 (docs/benchmarks.md), and every later
-    // layer keeps the format. Sums are taken in another order, well within the backbone's golden tolerance.
+    // reordering every layer's input and output, and every later layer keeps the format; the contiguous batch took
+    // 1.2-1.5 times as long from the stem to layer3 (BackboneBenchmarks). Sums are taken in another order, well within the
+    // backbone's golden tolerance.
     private static Tensor ChannelsLast(Tensor images) => images.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     private static string WeightsOrDefault(string architecture, string? weights)
