@@ -53,12 +53,32 @@ internal sealed class HetmmMapGenerator
     }
 
     /// <summary>HETMM's GaussianFilter: a normalised 2-D kernel applied as a convolution with zero padding of size / 2.</summary>
+    /// <remarks>
+    /// The kernel is the outer product of one normalised 1-D Gaussian with itself, so the blur is that Gaussian along the
+    /// columns and then along the rows, each written as a product with a banded matrix that holds the zero padding: two
+    /// small matrix products per map instead of size * size multiply-adds per pixel (33x33 at 256x256 took 9.3 ms per
+    /// image as one convolution, a tenth of HETMM's prediction). Equal up to float32 rounding.
+    /// </remarks>
     public static Tensor Blur(Tensor maps, double sigma, int size)
     {
         using var scope = NewDisposeScope();
-        var kernel = BlurKernel(sigma, size).to(maps.device).view(1, 1, size, size);
-        var blurred = nn.functional.conv2d(maps.unsqueeze(1), kernel, padding: [size / 2, size / 2]).squeeze(1);
-        return blurred.MoveToOuterDisposeScope();
+        var factor = BlurFactor(sigma, size).to(maps.device);
+        var columns = BandMatrix(factor, maps.shape[^2], size);
+        var rows = BandMatrix(factor, maps.shape[^1], size);
+        return columns.matmul(maps).matmul(rows.t()).MoveToOuterDisposeScope();
+    }
+
+    // (length + 2 (size / 2) - size + 1, length): row o holds the factor at the inputs o - size / 2 ... o - size / 2 + size - 1
+    // that exist, as a convolution with zero padding of size / 2 reads them.
+    private static Tensor BandMatrix(Tensor factor, long length, int size)
+    {
+        using var scope = NewDisposeScope();
+        var padding = size / 2;
+        var outputs = length + (2 * padding) - size + 1;
+        var offsets = arange(length, device: factor.device).unsqueeze(0) - arange(outputs, device: factor.device).unsqueeze(1) + padding;
+        var inside = offsets.ge(0).logical_and(offsets.lt(size));
+        var band = factor.index_select(0, offsets.clamp(0, size - 1).flatten()).view(outputs, length);
+        return band.mul(inside).MoveToOuterDisposeScope();
     }
 
     /// <summary>The (size, size) float32 kernel, computed with the reference's float32 operations and divided by its sum.</summary>
@@ -67,16 +87,29 @@ internal sealed class HetmmMapGenerator
         using var scope = NewDisposeScope();
         var axis = arange(size, ScalarType.Float32);
         var grids = meshgrid([axis, axis], indexing: "ij");
-        var mean = (size - 1) / 2.0;
-        var scale = 1 / (sigma * Math.Sqrt(2 * Math.PI));
         Tensor? kernel = null;
         foreach (var grid in grids)
         {
-            var factor = ((grid - mean) / sigma).pow(2).div(2).neg().exp().mul(scale);
+            var factor = Gaussian(grid, sigma, size);
             kernel = kernel is null ? factor : kernel * factor;
         }
 
         return (kernel! / kernel!.sum()).MoveToOuterDisposeScope();
+    }
+
+    // The 1-D factor of the kernel, normalised: its outer product with itself is BlurKernel up to rounding.
+    private static Tensor BlurFactor(double sigma, int size)
+    {
+        using var scope = NewDisposeScope();
+        var factor = Gaussian(arange(size, ScalarType.Float32), sigma, size);
+        return (factor / factor.sum()).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Gaussian(Tensor positions, double sigma, int size)
+    {
+        var mean = (size - 1) / 2.0;
+        var scale = 1 / (sigma * Math.Sqrt(2 * Math.PI));
+        return ((positions - mean) / sigma).pow(2).div(2).neg().exp().mul(scale);
     }
 
     /// <summary>The mean over each map of max_pool2d(k, stride k, no padding).</summary>
