@@ -62,10 +62,18 @@ internal sealed class HetmmMapGenerator
     public static Tensor Blur(Tensor maps, double sigma, int size)
     {
         using var scope = NewDisposeScope();
-        var factor = BlurFactor(sigma, size).to(maps.device);
-        var columns = BandMatrix(factor, maps.shape[^2], size);
-        var rows = BandMatrix(factor, maps.shape[^1], size);
-        return columns.matmul(maps).matmul(rows.t()).MoveToOuterDisposeScope();
+        var (columns, rows) = BlurMatrices(sigma, size, maps.shape[^2], maps.shape[^1], maps.device);
+        return columns.matmul(maps).matmul(rows).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The blur of (B, height, width) maps as <c>columns @ maps @ rows</c>: (height', height) and (width, width').</summary>
+    public static (Tensor Columns, Tensor Rows) BlurMatrices(double sigma, int size, long height, long width, Device? device = null)
+    {
+        using var scope = NewDisposeScope();
+        var factor = BlurFactor(sigma, size).to(device ?? CPU);
+        var columns = BandMatrix(factor, height, size);
+        var rows = BandMatrix(factor, width, size).t().contiguous();
+        return (columns.MoveToOuterDisposeScope(), rows.MoveToOuterDisposeScope());
     }
 
     // (length + 2 (size / 2) - size + 1, length): row o holds the factor at the inputs o - size / 2 ... o - size / 2 + size - 1

@@ -47,10 +47,10 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
             combined = graph.Add(combined, OnnxPostProcessing.Upsample(graph, grids[i], model.Height, model.Width));
         }
 
-        var map = Filter(graph, combined, configuration.PixelMap);
+        var map = Filter(graph, combined, configuration.PixelMap, model.Height, model.Width);
         var score = configuration.ImageScore.Kind == MapFilterKind.MaxPoolMean
             ? MaxPoolMean(graph, combined, configuration.ImageScore.KernelSize)
-            : OnnxPostProcessing.MaximumScore(graph, Filter(graph, combined, configuration.ImageScore));
+            : OnnxPostProcessing.MaximumScore(graph, Filter(graph, combined, configuration.ImageScore, model.Height, model.Width));
         return (combined, map, score);
     }
 
@@ -164,8 +164,9 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         return tensor(indices, [last - first, side * side]);
     }
 
-    // HetmmMapGenerator.Filter: the map as it is, or blurred by the preset's kernel with zero padding.
-    private static string Filter(OnnxGraphBuilder g, string maps, MapFilter filter)
+    // HetmmMapGenerator.Filter: the map as it is, or blurred by the preset's kernel with zero padding, as the same two
+    // products with banded matrices.
+    private static string Filter(OnnxGraphBuilder g, string maps, MapFilter filter, int height, int width)
     {
         if (filter.Kind == MapFilterKind.Clean)
         {
@@ -173,8 +174,9 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         }
 
         using var tensors = NewDisposeScope();
-        var kernel = HetmmMapGenerator.BlurKernel(filter.Sigma, filter.KernelSize).view(1, 1, filter.KernelSize, filter.KernelSize);
-        return g.Squeeze(g.Conv(g.Unsqueeze(maps, 1), kernel, null, "blur", padding: filter.KernelSize / 2), 1);
+        var (columns, rows) = HetmmMapGenerator.BlurMatrices(filter.Sigma, filter.KernelSize, height, width);
+        var blurredColumns = g.Node("MatMul", [g.Initializer("blur_columns", columns), maps]);
+        return g.Node("MatMul", [blurredColumns, g.Initializer("blur_rows", rows)]);
     }
 
     // HetmmMapGenerator.MaxPoolMean: max-pool with the kernel as stride (remainder dropped), then the mean.
