@@ -158,7 +158,7 @@ internal static class TiledAttention
             // = first (la - lp) + aLogA la + (aLogA a - first (p - a)) / (a + eps).
             if (first != 0 || aLogA != 0)
             {
-                var quotient = first != 0 ? pa!.mul(-first) : zeros_like(a);
+                var quotient = first == 0 ? a.mul(aLogA) : aLogA == 0 ? pa!.mul(-first) : pa!.mul(-first).add_(a, aLogA);
                 if (first != 0)
                 {
                     gradA.add_(difference!, first);
@@ -167,7 +167,6 @@ internal static class TiledAttention
                 if (aLogA != 0)
                 {
                     gradA.add_(la!, aLogA);
-                    quotient.add_(a, aLogA);
                 }
 
                 gradA.add_(quotient.div_(ae!));

@@ -20,7 +20,7 @@ internal sealed class TiledAttentionFunction : MultiTensorFunction<TiledAttentio
 
     /// <summary>
     /// The growth of resident memory since the last release after which an attention pass first hands the heap's free
-    /// pages back: training at the reference configuration then peaked at 1.56-1.90 GB over five runs instead of
+    /// pages back: training at the reference configuration then peaked at 1.55-1.90 GB over about twenty runs instead of
     /// 1.95-2.35 GB, at no cost beyond the runs' noise; 256 MB gave 1.5 GB at 1.2 times the step's time, as the released
     /// pages fault in again (docs/benchmarks.md).
     /// </summary>
