@@ -338,16 +338,36 @@ public sealed class EdDetector : IDisposable
     public string? ExportOnnx(string path, long? externalDataThresholdBytes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var threshold = externalDataThresholdBytes ?? OnnxModelWriter.DefaultSingleFileLimit;
-        if (threshold is < 0 or > OnnxModelWriter.DefaultSingleFileLimit)
-        {
-            throw new ArgumentOutOfRangeException(nameof(externalDataThresholdBytes), threshold, $"externalDataThresholdBytes must lie between 0 and {OnnxModelWriter.DefaultSingleFileLimit} (the largest model one ONNX file holds).");
-        }
+        return Export(path, new OnnxExportOptions { ExternalDataThresholdBytes = externalDataThresholdBytes }, CancellationToken.None);
+    }
 
+    /// <summary>
+    /// Exports the fitted HETMM detector as <see cref="ExportOnnx"/> does, with the backbone's convolutions and the template
+    /// matching in int8 (ONNX Runtime's integer kernels: about 1.5 times the float32 graph's images/s on a CPU with
+    /// AVX512-VNNI). The activation ranges come from the calibration images; the accuracy cost is in docs/precision.md.
+    /// </summary>
+    /// <param name="path">The <c>.onnx</c> file to write, replaced atomically; its folder must exist.</param>
+    /// <param name="calibrationImages">Normal image files whose activations set the int8 ranges: the training images suit, and a few dozen cover them.</param>
+    /// <param name="externalDataThresholdBytes">As for <see cref="ExportOnnx"/>.</param>
+    /// <param name="cancellationToken">Stops the calibration between batches; nothing is written then.</param>
+    /// <returns>The external data file written beside the model (<c>&lt;path&gt;.data</c>), or null when the model is one file.</returns>
+    /// <exception cref="InvalidOperationException">The detector has not been fitted.</exception>
+    /// <exception cref="ArgumentException"><paramref name="calibrationImages"/> is empty or holds an empty path, or the threshold is out of range.</exception>
+    /// <exception cref="NotSupportedException">The method is not HETMM, or the backbone has no ONNX export.</exception>
+    /// <exception cref="ImageDecodeException">A calibration image cannot be read or decoded; the message names it.</exception>
+    public string? ExportOnnxInt8(string path, IReadOnlyList<string> calibrationImages, long? externalDataThresholdBytes = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Export(path, new OnnxExportOptions { Precision = OnnxPrecision.Int8, CalibrationImages = calibrationImages, ExternalDataThresholdBytes = externalDataThresholdBytes }, cancellationToken);
+    }
+
+    private string? Export(string path, OnnxExportOptions options, CancellationToken cancellationToken)
+    {
+        options.Validate();
         using (EnterFitted())
         {
-            var data = OnnxExporter.Export(model, path, model.SourceModelSha256, threshold);
-            Log.OnnxExported(logger, path, Method, data is not null);
+            var data = OnnxExporter.Export(model, path, options, model.SourceModelSha256, cancellationToken);
+            Log.OnnxExported(logger, path, Method, options.Precision, data is not null);
             return data;
         }
     }

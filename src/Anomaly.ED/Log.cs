@@ -1,3 +1,4 @@
+using Anomaly.ED.Export;
 using Microsoft.Extensions.Logging;
 
 namespace Anomaly.ED;
@@ -47,8 +48,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1022, EventName = "WarmedUp", Level = LogLevel.Debug, Message = "Warmed up the loaded model with one blank image in {Seconds:F2} s")]
     public static partial void WarmedUp(ILogger logger, double seconds);
 
-    [LoggerMessage(EventId = 1023, EventName = "OnnxExported", Level = LogLevel.Information, Message = "Exported the {Method} model to ONNX '{Path}' (external data: {External})")]
-    public static partial void OnnxExported(ILogger logger, string path, DetectorMethod method, bool external);
+    [LoggerMessage(EventId = 1023, EventName = "OnnxExported", Level = LogLevel.Information, Message = "Exported the {Method} model to ONNX '{Path}' in {Precision} (external data: {External})")]
+    public static partial void OnnxExported(ILogger logger, string path, DetectorMethod method, OnnxPrecision precision, bool external);
 
     [LoggerMessage(EventId = 1030, EventName = "TemplatesStored", Level = LogLevel.Information, Message = "HETMM holds {Templates} templates per pixel after adding {Images} normal images ({Megabytes:F1} MB)")]
     public static partial void TemplatesStored(ILogger logger, long templates, int images, double megabytes);

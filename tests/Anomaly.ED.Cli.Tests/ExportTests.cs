@@ -112,6 +112,60 @@ public sealed partial class ExportTests(CliDatasets data)
         }
     }
 
+    [Fact]
+    public async Task Export_int8_calibrates_on_the_training_folder_and_info_shows_it()
+    {
+        var folder = data.NewFolder();
+        var model = Path.Combine(folder, "hetmm.edmodel");
+        var onnx = Path.Combine(folder, "hetmm-int8.onnx");
+        (await CliRun.RunAsync(["fit", data.PlainTraining, "--output", model, "--method", "hetmm", "--backbone", "resnet18", "--untrained", "--image-size", "64", "--plain"])).ExitCode.Should().Be(0);
+
+        var run = await CliRun.RunAsync(["export", model, "--output", onnx, "--graph-precision", "int8", "--calibration", data.PlainTraining, "--calibration-images", "3"]);
+
+        run.ExitCode.Should().Be(0, run.Output);
+        var training = Directory.GetFiles(data.PlainTraining).Length;
+        run.Output.Should().Contain($"calibration: 3 of {training} normal images in {data.PlainTraining}");
+        var info = await CliRun.RunAsync(["info", onnx]);
+        info.Output.Should().Contain("int8 backbone and matching, ranges from 3 calibration images");
+
+        using var detector = EdDetector.Load(model);
+        using var session = new InferenceSession(onnx);
+        session.ModelMetadata.CustomMetadataMap["precision"].Should().Be("int8");
+        foreach (var image in Directory.GetFiles(Path.Combine(data.Mvtec, "test"), "*.png", SearchOption.AllDirectories))
+        {
+            var decoded = ImageDecoder.DecodeRgb(image);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor("image", new DenseTensor<byte>(decoded.Pixels, [1, decoded.Height, decoded.Width, 3]))]);
+            var score = results.Single(r => r.Name == "score").AsTensor<float>()[0];
+            // Three calibration images for a tiny untrained model: a loose bound, that of the plumbing; HetmmInt8ExportTests bounds the accuracy.
+            score.Should().BeApproximately(detector.Predict(image).Score, Math.Abs(score) * 0.2f, image);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--graph-precision", "int4" }, "--graph-precision must be float32 or int8")]
+    [InlineData(new[] { "--graph-precision", "int8" }, "--graph-precision int8 needs --calibration")]
+    [InlineData(new[] { "--calibration", "." }, "--calibration is used by --graph-precision int8 only")]
+    [InlineData(new[] { "--graph-precision", "int8", "--calibration", ".", "--calibration-images", "0" }, "--calibration-images must be positive")]
+    public async Task Export_refuses_inconsistent_precision_options(string[] options, string message)
+    {
+        var run = await CliRun.RunAsync(["export", data.ModelPath, "--output", Path.Combine(data.NewFolder(), "m.onnx"), .. options]);
+
+        run.ExitCode.Should().Be(2, run.Output);
+        run.Output.Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task Export_int8_of_an_ed_model_says_which_methods_have_it()
+    {
+        var onnx = Path.Combine(data.NewFolder(), "ed.onnx");
+
+        var run = await CliRun.RunAsync(["export", data.ModelPath, "--output", onnx, "--graph-precision", "int8", "--calibration", data.PlainTraining]);
+
+        run.ExitCode.Should().NotBe(0);
+        run.Output.Should().Contain("error:").And.Contain("HETMM models only");
+        File.Exists(onnx).Should().BeFalse();
+    }
+
     private static Dictionary<string, double> Scores(string csv) =>
         File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => double.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture));
 

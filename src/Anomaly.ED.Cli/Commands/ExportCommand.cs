@@ -1,3 +1,4 @@
+using Anomaly.ED.Cli.Datasets;
 using Anomaly.ED.Cli.Export;
 using Anomaly.ED.Cli.Output;
 using Anomaly.ED.Cli.Progress;
@@ -12,11 +13,12 @@ internal sealed class ExportCommand(IAnsiConsole console) : CliCommand<ExportSet
     protected override Task<int> RunAsync(ExportSettings settings, ProgressDisplay display, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         using var detector = settings.Load(loggerFactory);
+        var calibration = CalibrationImages(settings, loggerFactory);
         var output = Path.GetFullPath(settings.Output);
         if (!settings.IsTriton)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-            Written(output, detector.ExportOnnx(output));
+            Written(output, Export(detector, output, calibration, cancellationToken));
             return Task.FromResult(ExitCodes.Success);
         }
 
@@ -24,11 +26,30 @@ internal sealed class ExportCommand(IAnsiConsole console) : CliCommand<ExportSet
         var version = Path.Combine(folder, "1");
         Directory.CreateDirectory(version);
         var model = Path.Combine(version, TritonConfig.ModelFileName);
-        Written(model, detector.ExportOnnx(model));
+        Written(model, Export(detector, model, calibration, cancellationToken));
         var config = Path.Combine(folder, TritonConfig.FileName);
         OutputFiles.WriteText(config, TritonConfig.For(model, settings.TritonName, settings.MaxBatch));
         Line($"triton config: {config}");
         return Task.FromResult(ExitCodes.Success);
+    }
+
+    private static string? Export(EdDetector detector, string path, string[]? calibration, CancellationToken cancellationToken) =>
+        calibration is null ? detector.ExportOnnx(path) : detector.ExportOnnxInt8(path, calibration, cancellationToken: cancellationToken);
+
+    // int8: up to --calibration-images of the calibration folder's normal images, spread evenly over its sorted list.
+    private string[]? CalibrationImages(ExportSettings settings, ILoggerFactory loggerFactory)
+    {
+        if (!settings.IsInt8)
+        {
+            return null;
+        }
+
+        var normal = DatasetFolder.Locate(settings.Calibration!, DatasetLayout.Auto).OpenTraining(loggerFactory.CreateLogger<ExportCommand>()).Items
+            .Where(item => !item.IsDefective).Select(item => item.ImagePath).Order(StringComparer.Ordinal).ToArray();
+        var count = Math.Min(settings.CalibrationImages, normal.Length);
+        var images = Enumerable.Range(0, count).Select(i => normal[(int)((long)i * normal.Length / count)]).ToArray();
+        Line($"calibration: {images.Length} of {normal.Length} normal images in {settings.Calibration}");
+        return images;
     }
 
     private void Written(string model, string? externalData)

@@ -79,6 +79,9 @@ internal sealed class InfoCommand(IAnsiConsole console) : CliCommand<InfoSetting
             new("method", MethodDescriptor.For(detector.Method).DisplayName),
             new("backbone", $"{m.GetValueOrDefault("backbone")}, fingerprint {m.GetValueOrDefault("backbone_fingerprint")}"),
             new("input", $"uint8 RGB {m.GetValueOrDefault("input_height")}x{m.GetValueOrDefault("input_width")}, resized as: {m.GetValueOrDefault("transform")}"),
+            new("arithmetic", m.GetValueOrDefault("precision") is "int8"
+                ? $"int8 backbone and matching, ranges from {m.GetValueOrDefault("int8_calibration_images")} calibration images"
+                : "float32"),
             new("calibration", detector.Calibration is { } c ? string.Create(CultureInfo.InvariantCulture, $"threshold {c.Threshold:G6}{(c.Normalization is null ? string.Empty : ", normalised scores")}") : "none (predict gives scores without decisions)"),
         };
         if (m.TryGetValue("training_data", out var trainingJson) && JsonSerializer.Deserialize<TrainingDataSummary>(trainingJson, TrainingDataJson) is { } data)

@@ -14,9 +14,6 @@ internal static class OnnxBackbone
     /// <summary>The symbolic batch dimension of every input and output.</summary>
     public const string BatchDimension = "batch";
 
-    // torchvision's BatchNorm2d default, which the library's ResNet keeps.
-    private const double BatchNormEpsilon = 1e-5;
-
     /// <summary>Declares the image input and normalises it as <see cref="ImageTransform"/> does: /255, minus the mean,
     /// divided by the standard deviation, in float32, then (B, 3, H, W).</summary>
     public static string AddImageInput(OnnxGraphBuilder g, int height, int width, ImageTransformOptions transform)
@@ -33,78 +30,25 @@ internal static class OnnxBackbone
     /// <exception cref="NotSupportedException">The extractor is not one of the library's ResNets.</exception>
     public static IReadOnlyList<string> AddFeatures(OnnxGraphBuilder g, IFeatureExtractor extractor, string images)
     {
-        if (extractor is not ResNetFeatureExtractor resnet)
-        {
-            throw new NotSupportedException($"ONNX export supports the library's ResNet backbones; this model's backbone is {extractor.Architecture} ({extractor.GetType().Name}).");
-        }
-
-        var architecture = resnet.ResNetArchitecture;
-        var wanted = resnet.Stages.Select(s => architecture.StageIndex(s.Name)).ToHashSet();
-        var deepest = wanted.Max();
-        var preRelu = resnet.Activation == FeatureActivation.PreRelu;
-        var weights = resnet.NamedWeights().ToDictionary(kv => kv.Key, kv => kv.Value);
         using var scope = g.Scope("backbone");
         using var tensors = NewDisposeScope();
-
-        var outputs = new List<string>();
-        var x = g.Relu(ConvBatchNorm(g, weights, images, "conv1", "bn1", stride: 2, padding: 3));
-        x = g.Node("MaxPool", [x], OnnxGraphBuilder.Ints("kernel_shape", 3, 3), OnnxGraphBuilder.Ints("strides", 2, 2), OnnxGraphBuilder.Ints("pads", 1, 1, 1, 1));
-        if (wanted.Contains(0))
-        {
-            outputs.Add(x);
-        }
-
-        for (var stage = 1; stage <= deepest; stage++)
-        {
-            var blocks = architecture.BlockCounts[stage - 1];
-            for (var b = 0; b < blocks; b++)
-            {
-                var sum = ResidualSum(g, weights, x, architecture.Block, $"layer{stage}.{b}", stride: stage > 1 && b == 0 ? 2 : 1);
-                x = g.Relu(sum);
-                if (b == blocks - 1 && wanted.Contains(stage))
-                {
-                    // The torch model takes the pre-ReLU sum of the stage's last block when asked (HETMM reads it).
-                    outputs.Add(preRelu ? sum : x);
-                }
-            }
-        }
-
-        return outputs;
+        return ResNetWalk.Walk(extractor, new FloatOperations(g), images);
     }
 
-    private static string ResidualSum(OnnxGraphBuilder g, Dictionary<string, Tensor> weights, string input, ResNetBlockKind kind, string block, int stride)
+    private sealed class FloatOperations(OnnxGraphBuilder g) : IResNetOperations<string>
     {
-        string x;
-        if (kind == ResNetBlockKind.Basic)
+        public string Convolution(string x, FoldedConvolution convolution, bool relu)
         {
-            x = g.Relu(ConvBatchNorm(g, weights, input, $"{block}.conv1", $"{block}.bn1", stride, padding: 1));
-            x = ConvBatchNorm(g, weights, x, $"{block}.conv2", $"{block}.bn2", stride: 1, padding: 1);
-        }
-        else
-        {
-            x = g.Relu(ConvBatchNorm(g, weights, input, $"{block}.conv1", $"{block}.bn1", stride: 1, padding: 0));
-            x = g.Relu(ConvBatchNorm(g, weights, x, $"{block}.conv2", $"{block}.bn2", stride, padding: 1));
-            x = ConvBatchNorm(g, weights, x, $"{block}.conv3", $"{block}.bn3", stride: 1, padding: 0);
+            var y = g.Conv(x, convolution.Weight, convolution.Bias, convolution.Name, convolution.Stride, convolution.Padding);
+            return relu ? g.Relu(y) : y;
         }
 
-        var identity = weights.ContainsKey($"{block}.downsample.0.weight")
-            ? ConvBatchNorm(g, weights, input, $"{block}.downsample.0", $"{block}.downsample.1", stride, padding: 0)
-            : input;
-        return g.Add(x, identity);
-    }
+        public string MaxPool(string x) => g.Node("MaxPool", [x], OnnxGraphBuilder.Ints("kernel_shape", 3, 3), OnnxGraphBuilder.Ints("strides", 2, 2), OnnxGraphBuilder.Ints("pads", 1, 1, 1, 1));
 
-    // Eval-mode batch norm after a bias-free convolution is a per-channel scale and shift: folded into the kernel and a
-    // bias, computed in float64 and rounded once.
-    private static string ConvBatchNorm(OnnxGraphBuilder g, Dictionary<string, Tensor> weights, string x, string conv, string bn, int stride, int padding)
-    {
-        var kernel = weights[$"{conv}.weight"].to(ScalarType.Float64);
-        var gamma = weights[$"{bn}.weight"].to(ScalarType.Float64);
-        var beta = weights[$"{bn}.bias"].to(ScalarType.Float64);
-        var mean = weights[$"{bn}.running_mean"].to(ScalarType.Float64);
-        var variance = weights[$"{bn}.running_var"].to(ScalarType.Float64);
-        var factor = gamma / (variance + BatchNormEpsilon).sqrt();
-        var folded = (kernel * factor.view(-1, 1, 1, 1)).to(ScalarType.Float32);
-        var bias = (beta - mean * factor).to(ScalarType.Float32);
-        return g.Conv(x, folded, bias, conv, stride, padding);
+        public string Add(string residual, string identity, string block) => g.Add(residual, identity);
+
+        public string Relu(string sum, string block) => g.Relu(sum);
+
+        public string Feature(string sum, string activated, bool preRelu) => preRelu ? sum : activated;
     }
 }

@@ -75,7 +75,7 @@ internal sealed class OnnxGraphBuilder
         return outputs;
     }
 
-    /// <summary>Adds an initializer holding a copy of <paramref name="value"/> (float32, float16, uint8, int64 or bool),
+    /// <summary>Adds an initializer holding a copy of <paramref name="value"/> (float32, float16, float64, uint8, int8, int32, int64 or bool),
     /// under a name unique in the graph derived from <paramref name="name"/>.</summary>
     public string Initializer(string name, Tensor value)
     {
@@ -85,6 +85,8 @@ internal sealed class OnnxGraphBuilder
             ScalarType.Float32 => DataType.Float,
             ScalarType.Float16 => DataType.Float16,
             ScalarType.Byte => DataType.Uint8,
+            ScalarType.Int8 => DataType.Int8,
+            ScalarType.Int32 => DataType.Int32,
             ScalarType.Int64 => DataType.Int64,
             ScalarType.Bool => DataType.Bool,
             ScalarType.Float64 => DataType.Double,

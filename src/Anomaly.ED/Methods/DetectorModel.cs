@@ -167,7 +167,9 @@ internal abstract class DetectorModel : IDisposable
         throw new NotSupportedException($"{Options.Method} cannot take normal images after fitting: it learns from the whole training set, so call Fit with all normal images. HETMM supports adding normal images.");
 
     /// <summary>The method's part of an exported ONNX graph: from the backbone's stage outputs to the map and the image score.</summary>
-    public abstract IOnnxMethodGraph OnnxGraph();
+    /// <param name="precision">The graph's arithmetic.</param>
+    /// <exception cref="NotSupportedException">The method has no graph in <paramref name="precision"/>.</exception>
+    public abstract IOnnxMethodGraph OnnxGraph(OnnxPrecision precision);
 
     /// <summary>Copies of the method's tensors, named as in the model file; the caller disposes them.</summary>
     public abstract Dictionary<string, Tensor> SaveState();

@@ -56,7 +56,7 @@ public sealed class OnnxBackboneTests(ITestOutputHelper log)
     }
 
     // Untrained batch norms are identities up to eps; random statistics and affine parameters make the fold matter.
-    private static void RandomiseBatchNorms(ResNetFeatureExtractor extractor, int seed)
+    internal static void RandomiseBatchNorms(ResNetFeatureExtractor extractor, int seed)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

@@ -57,7 +57,7 @@ public sealed class OnnxExportFileTests(EdExportFixture fixture, ITestOutputHelp
         var single = fixture.NewTempPath("single.onnx");
         var split = fixture.NewTempPath("split.onnx");
         OnnxExporter.Export(model, single).Should().BeNull();
-        var data = OnnxExporter.Export(model, split, singleFileLimit: 0);
+        var data = OnnxExporter.Export(model, split, new OnnxExportOptions { ExternalDataThresholdBytes = 0 });
 
         data.Should().Be(split + ".data");
         new FileInfo(split).Length.Should().BeLessThan(new FileInfo(single).Length / 10, "the weights are in the data file");
@@ -99,7 +99,7 @@ public sealed class OnnxExportFileTests(EdExportFixture fixture, ITestOutputHelp
             var split = fixture.NewTempPath("split.onnx");
             var hetmm = fixture.NewTempPath("hetmm.onnx");
             OnnxExporter.Export(model, single);
-            OnnxExporter.Export(model, split, singleFileLimit: 0);
+            OnnxExporter.Export(model, split, new OnnxExportOptions { ExternalDataThresholdBytes = 0 });
             using (var templates = EdExportFixture.NewBuilder().UseHetmm("pill", templateSheets: 2).WithBackbone("resnet18").Configure(o => o.Hetmm!.HalfPrecisionTemplates = true).Build())
             {
                 templates.Fit(fixture.Training);

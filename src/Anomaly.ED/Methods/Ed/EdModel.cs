@@ -111,7 +111,9 @@ internal sealed class EdModel : DetectorModel
         IsFitted = true;
     }
 
-    public override IOnnxMethodGraph OnnxGraph() => new EdOnnxExport(this);
+    public override IOnnxMethodGraph OnnxGraph(OnnxPrecision precision) => precision == OnnxPrecision.Float32
+        ? new EdOnnxExport(this)
+        : throw new NotSupportedException($"An {precision} ONNX export (ExportOnnxInt8, anomaly-ed export --graph-precision int8) is available for HETMM models only; export this {Options.Method} model in float32.");
 
     public override Dictionary<string, Tensor> SaveState()
     {

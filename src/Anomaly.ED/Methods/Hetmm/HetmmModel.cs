@@ -129,7 +129,7 @@ internal sealed class HetmmModel : DetectorModel
         Log.TemplatesStored(logger, store.Count, normalImages.Count, store.Bytes / (1024.0 * 1024.0));
     }
 
-    public override IOnnxMethodGraph OnnxGraph() => new HetmmOnnxExport(this);
+    public override IOnnxMethodGraph OnnxGraph(OnnxPrecision precision) => new HetmmOnnxExport(this, precision);
 
     public override Dictionary<string, Tensor> SaveState() =>
         store.Save(TemplatePrefix, i => (Extractor.Stages[i].OutputSize(Height), Extractor.Stages[i].OutputSize(Width)));

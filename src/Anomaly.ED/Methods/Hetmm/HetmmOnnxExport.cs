@@ -1,5 +1,6 @@
 using System.Globalization;
 using Anomaly.ED.Export;
+using Anomaly.ED.Export.Int8;
 using static TorchSharp.torch;
 using DataType = Anomaly.ED.Formats.Onnx.TensorProto.Types.DataType;
 
@@ -10,10 +11,15 @@ namespace Anomaly.ED.Methods.Hetmm;
 /// <see cref="TemplateMatcher"/> (forward and backward best similarities), the weighting of <see cref="AtmmScorer"/>,
 /// then the summed, upsampled levels and the preset's pixel map and image score (<see cref="HetmmMapGenerator"/>).
 /// </summary>
-/// <remarks>The templates are stored as the model holds them (float16 templates stay float16 and are cast in the graph,
+/// <remarks>
+/// <para>The templates are stored as the model holds them (float16 templates stay float16 and are cast in the graph,
 /// as the matcher casts them), laid out (positions, channels, templates) in tiles of positions and chunks of templates, one
-/// batched MatMul each.</remarks>
-internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
+/// batched MatMul each.</para>
+/// <para>In int8 the query pixels are uint8 and the templates int8, each on one scale per level taken from the level's
+/// templates (L2-normalised features of normal images, as the queries are); the products and their maxima are integers
+/// (<c>MatMulInteger</c>), and one multiplication by the two scales brings the best similarities back to float32.</para>
+/// </remarks>
+internal sealed class HetmmOnnxExport(HetmmModel model, OnnxPrecision precision) : IOnnxMethodGraph
 {
     // AtmmScorer.Normalize: nn.functional.normalize's eps.
     private const float NormEpsilon = 1e-12f;
@@ -38,7 +44,7 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
             using var scope = graph.Scope(string.Create(CultureInfo.InvariantCulture, $"level{level}"));
             using var tensors = NewDisposeScope();
             var (height, width) = (stages[level].OutputSize(model.Height), stages[level].OutputSize(model.Width));
-            grids.Add(LevelScores(graph, features[level], model.Templates.Level(level), configuration.Levels[level], height, width));
+            grids.Add(LevelScores(graph, features[level], model.Templates.Level(level), configuration.Levels[level], height, width, precision));
         }
 
         var combined = OnnxPostProcessing.Upsample(graph, grids[0], model.Height, model.Width);
@@ -55,11 +61,12 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
     }
 
     // alpha (1 - forward) + (1 - alpha)(1 - backward), times lambda, on the level's (B, h, w) grid.
-    private static string LevelScores(OnnxGraphBuilder g, string features, Tensor templates, HetmmLevelParameters parameters, int height, int width)
+    private static string LevelScores(OnnxGraphBuilder g, string features, Tensor templates, HetmmLevelParameters parameters, int height, int width, OnnxPrecision precision)
     {
         var norm = g.Node("ReduceL2", [features], OnnxGraphBuilder.Ints("axes", 1), OnnxGraphBuilder.Int("keepdims", 1));
         var queries = g.Div(features, g.Node("Max", [norm, g.Scalar(NormEpsilon)]));
-        var (forward, backward) = BestSimilarities(g, queries, templates, parameters.ForwardPatch, parameters.BackwardPatch, height, width);
+        var matching = precision == OnnxPrecision.Int8 ? Int8Matching.For(templates) : null;
+        var (forward, backward) = BestSimilarities(g, queries, templates, parameters.ForwardPatch, parameters.BackwardPatch, height, width, matching);
         var one = g.Scalar(1f);
         var grid = g.Add(
             g.Mul(g.Sub(one, forward), g.Scalar((float)parameters.Alpha)),
@@ -70,14 +77,14 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
     // TemplateMatcher.BestSimilarities: best[b, e, y] is the best dot product over the templates at position y with the
     // query pixel y + e (zero outside the grid, then masked to -inf); backward takes the maximum over the inner window
     // of offsets at y, forward the maximum over offsets e of best[b, e, x - e]; both clamped at -1.
-    private static (string Forward, string Backward) BestSimilarities(OnnxGraphBuilder g, string queries, Tensor templates, int forwardPatch, int backwardPatch, int height, int width)
+    private static (string Forward, string Backward) BestSimilarities(OnnxGraphBuilder g, string queries, Tensor templates, int forwardPatch, int backwardPatch, int height, int width, Int8Matching? int8)
     {
         int forwardHalf = TemplateMatcher.HalfWidth(forwardPatch), backwardHalf = TemplateMatcher.HalfWidth(backwardPatch);
         var half = Math.Max(forwardHalf, backwardHalf);
         var side = (2 * half) + 1;
         var offsets = side * side;
 
-        var best = BestOverTemplates(g, queries, templates, half, height, width);
+        var best = BestOverTemplates(g, queries, templates, half, height, width, int8);
         best = g.Node("Where", [g.Initializer("valid_offsets", TemplateMatcher.OffsetValidity(height, width, half, CPU)), best, g.Scalar(float.NegativeInfinity)]);
 
         var inner = TemplateMatcher.WindowOffsets(half, backwardHalf);
@@ -103,7 +110,7 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
     // pixel y + e (zero outside the grid) and the templates at y. As TemplateMatcher, the work is tiled over positions and
     // template chunks so that a tile's temporaries stay in cache: matching a whole level at once made batches slower per
     // image than single images. The batch is symbolic, so tiles are sized for TileBatch images.
-    private static string BestOverTemplates(OnnxGraphBuilder g, string queries, Tensor templates, int half, int height, int width)
+    private static string BestOverTemplates(OnnxGraphBuilder g, string queries, Tensor templates, int half, int height, int width, Int8Matching? int8)
     {
         var side = (2 * half) + 1;
         var offsets = side * side;
@@ -116,6 +123,13 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
         // batch at once (B * offsets rows per template position), as TemplateMatcher's do.
         var padded = g.Node("Pad", [queries, g.Int64s(0, 0, half, half, 0, 0, half, half)]);
         var pixels = g.Transpose(g.Reshape(padded, 0, channels, -1), 2, 0, 1);
+        var zeroPoint = int8 is null ? null : g.Initializer("zero_point", tensor(int8.Queries.ZeroPoint));
+        if (int8 is not null)
+        {
+            // Quantized after the padding, whose zeros become the zero point and so add nothing to the products.
+            pixels = g.Node("QuantizeLinear", [pixels, g.Scalar(int8.Queries.Scale), zeroPoint!]);
+        }
+
         var tiles = new List<string>();
         for (long first = 0; first < positions; first += tilePositions)
         {
@@ -128,9 +142,19 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
             for (long from = 0; from < count; from += chunk)
             {
                 var block = templates[TensorIndex.Slice(first, last), TensorIndex.Slice(from, Math.Min(count, from + chunk)), TensorIndex.Colon].permute(0, 2, 1);
-                var stored = g.Initializer("templates", block);
-                var matrices = templates.dtype == ScalarType.Float32 ? stored : g.Node("Cast", [stored], OnnxGraphBuilder.Int("to", (long)DataType.Float));
-                var similarities = g.ReduceMax(g.MatMul(windows, matrices), keepDims: false, -1);
+                string products;
+                if (int8 is null)
+                {
+                    var stored = g.Initializer("templates", block);
+                    var matrices = templates.dtype == ScalarType.Float32 ? stored : g.Node("Cast", [stored], OnnxGraphBuilder.Int("to", (long)DataType.Float));
+                    products = g.MatMul(windows, matrices);
+                }
+                else
+                {
+                    products = g.Node("MatMulInteger", [windows, g.Initializer("templates", int8.Quantize(block)), zeroPoint!]);
+                }
+
+                var similarities = g.ReduceMax(products, keepDims: false, -1);
                 tileBest = tileBest is null ? similarities : g.Node("Max", [tileBest, similarities]);
             }
 
@@ -139,6 +163,11 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
 
         // (positions, offsets * B) to (B, offsets, h, w).
         var best = tiles.Count == 1 ? tiles[0] : g.Node("Concat", tiles, OnnxGraphBuilder.Int("axis", 0));
+        if (int8 is not null)
+        {
+            best = g.Mul(g.Node("Cast", [best], OnnxGraphBuilder.Int("to", (long)DataType.Float)), g.Scalar(int8.Queries.Scale * int8.TemplateScale));
+        }
+
         return g.Transpose(g.Reshape(best, height, width, offsets, -1), 3, 2, 0, 1);
     }
 
@@ -184,5 +213,21 @@ internal sealed class HetmmOnnxExport(HetmmModel model) : IOnnxMethodGraph
     {
         var pooled = g.Node("MaxPool", [g.Unsqueeze(maps, 1)], OnnxGraphBuilder.Ints("kernel_shape", size, size), OnnxGraphBuilder.Ints("strides", size, size));
         return g.ReduceMean(g.Reshape(pooled, 0, -1), keepDims: false, 1);
+    }
+
+    // One level's int8 matching: the queries' uint8 quantization and the templates' symmetric int8 scale.
+    private sealed record Int8Matching(UInt8Quantization Queries, float TemplateScale)
+    {
+        public static Int8Matching For(Tensor templates)
+        {
+            using var scope = NewDisposeScope();
+            var values = templates.to(ScalarType.Float32);
+            var range = ActivationRange.Of(values, "templates");
+            var largest = Math.Max(Math.Abs(range.Min), Math.Abs(range.Max));
+            return new Int8Matching(UInt8Quantization.Covering(range), largest > 0 ? largest / sbyte.MaxValue : 1f);
+        }
+
+        public Tensor Quantize(Tensor templates) =>
+            (templates.to(ScalarType.Float32) / TemplateScale).round().clamp(-sbyte.MaxValue, sbyte.MaxValue).to(ScalarType.Int8);
     }
 }
