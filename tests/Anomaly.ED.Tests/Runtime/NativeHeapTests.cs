@@ -48,9 +48,11 @@ public sealed class NativeHeapTests
         });
     }
 
-    // 64 MB of blocks below glibc's mmap threshold (so from the heap), written to, then freed between small blocks still in
-    // use: no freed block borders the top of its heap, so free() cannot give it back, and its pages stay resident until
-    // they are released (whichever arena the test thread uses).
+    // 64 MB of blocks below glibc's mmap threshold (so from the heap), written to, then freed between blocks of the same
+    // size still in use: no freed block borders the top of its heap, so free() cannot give it back, and its pages stay
+    // resident until they are released (whichever arena the test thread uses). The pins are as large as the blocks because
+    // small pins came from free lists that earlier tests left anywhere in the heap, not from between the blocks, and then
+    // the freed blocks merged into the top and were returned by free() itself (a clean CI run failed so).
     private static void WithFreedHeapBlocks(Action check)
     {
         // The other tests of this process leave managed garbage and free heap pages behind: collect and release both
@@ -64,7 +66,7 @@ public sealed class NativeHeapTests
         for (var i = 0; i < Blocks; i++)
         {
             blocks[i] = Libc.Malloc(BlockBytes);
-            pins[i] = Libc.Malloc(64);
+            pins[i] = Libc.Malloc(BlockBytes);
         }
 
         try
