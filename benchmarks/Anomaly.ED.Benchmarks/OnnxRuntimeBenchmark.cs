@@ -14,7 +14,9 @@ namespace Anomaly.ED.Benchmarks;
 /// the reference configuration (wide_resnet50_2 untrained, layer2 + layer3, d_model 256/512, fitted for one epoch on
 /// two images: the cost does not depend on the weights) and HETMM with N random unit-vector templates per pixel (200,
 /// the full set, and 60, a PTS set's size; the matching cost does not depend on the values). Both sides decode and
-/// resize with the library's code, so the difference is the networks' runtime.
+/// resize with the library's code, so the difference is the networks' runtime. HETMM is also exported in int8
+/// (<see cref="EdDetector.ExportOnnxInt8"/>, calibrated on the two generated training images) and timed in the same
+/// alternation.
 /// </summary>
 internal static class OnnxRuntimeBenchmark
 {
@@ -40,14 +42,15 @@ internal static class OnnxRuntimeBenchmark
             {
                 using var ed = new EdDetectorBuilder().WithBackbone(edBackbone).WithUntrainedBackbone().WithImageSize(size).WithEpochs(1).WithBatchSize(2).Build();
                 ed.Fit(SyntheticDefectDataset.OpenTraining(root));
-                Compare($"ED {edBackbone}", ed, images, root, threads, rounds);
+                Compare($"ED {edBackbone}", ed, images, root, threads, rounds, calibration: null);
             }
 
             foreach (var count in methods.Contains("hetmm", StringComparer.OrdinalIgnoreCase) ? counts : [])
             {
                 using var hetmm = new EdDetectorBuilder().UseHetmm().WithBackbone(hetmmBackbone).WithUntrainedBackbone().WithImageSize(size).Build();
                 LoadRandomTemplates(hetmm, count, size);
-                Compare($"HETMM {hetmmBackbone}, {count} templates", hetmm, images, root, threads, rounds);
+                var calibration = Directory.GetFiles(Path.Combine(root, "train", "good")).Order(StringComparer.Ordinal).ToArray();
+                Compare($"HETMM {hetmmBackbone}, {count} templates", hetmm, images, root, threads, rounds, calibration);
             }
         }
         finally
@@ -59,7 +62,7 @@ internal static class OnnxRuntimeBenchmark
         return 0;
     }
 
-    private static void Compare(string name, EdDetector torch, string[] images, string root, int threads, int rounds)
+    private static void Compare(string name, EdDetector torch, string[] images, string root, int threads, int rounds, string[]? calibration)
     {
         var path = Path.Combine(root, "model.onnx");
         var watch = Stopwatch.StartNew();
@@ -77,6 +80,17 @@ internal static class OnnxRuntimeBenchmark
             loads[i] = watch.Elapsed.TotalSeconds;
         }
 
+        OnnxDetector? int8 = null;
+        if (calibration is not null)
+        {
+            var int8Path = Path.Combine(root, "model-int8.onnx");
+            watch.Restart();
+            torch.ExportOnnxInt8(int8Path, calibration);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: int8 export (with calibration) {watch.Elapsed.TotalSeconds:F1} s, {new FileInfo(int8Path).Length / 1048576.0:F0} MB"));
+            int8 = OnnxDetector.Load(int8Path, new OnnxDetectorOptions { IntraOpThreads = threads });
+        }
+
+        using (int8)
         using (onnx)
         {
             var bytes = new FileInfo(path).Length + (File.Exists(path + ".data") ? new FileInfo(path + ".data").Length : 0);
@@ -87,16 +101,23 @@ internal static class OnnxRuntimeBenchmark
                 var expected = torch.Predict(images, options);
                 var actual = onnx!.Predict(images, options);
                 var worst = expected.Zip(actual, (e, a) => Math.Abs(a.Score - e.Score) / Math.Abs(e.Score)).Max();
-                var (torchTimes, onnxTimes) = (new double[rounds], new double[rounds]);
+                var (torchTimes, onnxTimes, int8Times) = (new double[rounds], new double[rounds], new double[rounds]);
                 for (var r = 0; r < rounds; r++)
                 {
-                    // Alternated, so a burst of load from another process falls on both sides alike.
+                    // Alternated, so a burst of load from another process falls on all sides alike.
                     torchTimes[r] = SecondsPerImage(() => torch.Predict(images, options));
                     onnxTimes[r] = SecondsPerImage(() => onnx.Predict(images, options));
+                    int8Times[r] = int8 is null ? double.NaN : SecondsPerImage(() => int8.Predict(images, options));
                 }
 
                 var (t, o) = (Median(torchTimes), Median(onnxTimes));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  batch {batch}: TorchSharp {t:F3} s/image, ONNX Runtime {o:F3} s/image, ONNX Runtime / TorchSharp {o / t:F2} (scores agree within {worst:E1} relative)"));
+                if (int8 is not null)
+                {
+                    var i = Median(int8Times);
+                    var scores = int8.Predict(images, options).Zip(actual, (q, f) => Math.Abs(q.Score - f.Score) / Math.Abs(f.Score)).Max();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"           ONNX Runtime int8 {i:F3} s/image, int8 / float32 {i / o:F2} (scores within {scores:E1} relative of float32's; random templates, so no accuracy figure)"));
+                }
             }
         }
     }

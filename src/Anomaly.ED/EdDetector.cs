@@ -343,7 +343,7 @@ public sealed class EdDetector : IDisposable
 
     /// <summary>
     /// Exports the fitted HETMM detector as <see cref="ExportOnnx"/> does, with the backbone's convolutions and the template
-    /// matching in int8 (ONNX Runtime's integer kernels: about 1.5 times the float32 graph's images/s on a CPU with
+    /// matching in int8 (ONNX Runtime's integer kernels: about half the float32 graph's time on a CPU with
     /// AVX512-VNNI). The activation ranges come from the calibration images; the accuracy cost is in docs/precision.md.
     /// </summary>
     /// <param name="path">The <c>.onnx</c> file to write, replaced atomically; its folder must exist.</param>

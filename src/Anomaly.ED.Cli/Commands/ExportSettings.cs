@@ -25,7 +25,7 @@ internal sealed partial class ExportSettings : ModelSettings
     public int MaxBatch { get; init; } = 8;
 
     [CommandOption("--graph-precision <PRECISION>")]
-    [Description("The exported graph's arithmetic: float32 (default: the detector's own numbers) or int8 (HETMM: the backbone and the matching in integers on ranges from --calibration, about 1.5 times the float32 graph's images/s on CPUs with AVX512-VNNI; its accuracy cost is in docs/precision.md).")]
+    [Description("The exported graph's arithmetic: float32 (default: the detector's own numbers) or int8 (HETMM: the backbone and the matching in integers on ranges from --calibration, about half the float32 graph's time on CPUs with AVX512-VNNI; its accuracy cost is in docs/precision.md).")]
     public string GraphPrecision { get; init; } = "float32";
 
     [CommandOption("--calibration <DATASET>")]

@@ -8,7 +8,7 @@ internal enum OnnxPrecision
 
     /// <summary>
     /// int8 products (HETMM): the backbone's convolutions and the template matching in integers on ranges calibrated from
-    /// normal images, everything else in float32. About 1.5 times the float32 graph's images/s on a CPU with AVX512-VNNI, at the
+    /// normal images, everything else in float32. About half the float32 graph's time on a CPU with AVX512-VNNI, at the
     /// accuracy cost measured in docs/precision.md.
     /// </summary>
     Int8,
