@@ -31,17 +31,12 @@ internal static class OnnxParity
         var scores = (float[])batch[OnnxPostProcessing.ScoreOutput];
         var pixels = model.Height * model.Width;
         maps.Should().HaveCount(images.Length * pixels);
-        for (var i = 0; i < images.Length; i++)
+        foreach (var image in Compare(pixels, expectedMaps, expectedScores, batch))
         {
-            var expected = expectedMaps.AsSpan(i * pixels, pixels).ToArray();
-            var actual = maps.AsSpan(i * pixels, pixels).ToArray();
-            var range = expected.Max() - expected.Min();
-            var worst = actual.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
-            var scoreDifference = Math.Abs(scores[i] - expectedScores[i]) / Math.Abs(expectedScores[i]);
-            log.WriteLine($"{configuration} image {i}: map max |diff| {worst:E2} = {worst / range:E2} of the range {range:E2}; score {expectedScores[i]:G9} vs {scores[i]:G9}, relative {scoreDifference:E2}");
-            range.Should().BeGreaterThan(0, "a flat map would make the comparison meaningless");
-            (worst / range).Should().BeLessThanOrEqualTo(1e-4f, $"image {i}'s map");
-            scoreDifference.Should().BeLessThanOrEqualTo(1e-5f, $"image {i}'s score");
+            log.WriteLine($"{configuration} {image}");
+            image.Range.Should().BeGreaterThan(0, "a flat map would make the comparison meaningless");
+            (image.WorstDifference / image.Range).Should().BeLessThanOrEqualTo(1e-4f, $"image {image.Index}'s map");
+            image.ScoreDifference.Should().BeLessThanOrEqualTo(1e-5f, $"image {image.Index}'s score");
         }
 
         var calibration = model.Calibration;
@@ -58,6 +53,17 @@ internal static class OnnxParity
             var inBatch = maps.AsSpan(i * pixels, pixels).ToArray();
             worst.Should().BeLessThanOrEqualTo(1e-4f * Math.Max(inBatch.Max() - inBatch.Min(), float.Epsilon), $"image {i} alone gives the map it gets in a batch");
             ((float[])single[OnnxPostProcessing.ScoreOutput])[0].Should().BeApproximately(scores[i], Math.Abs(scores[i]) * 1e-5f);
+        }
+    }
+
+    /// <summary>Per image, the graph's map and score (a batch's outputs, <see cref="OnnxTestRun.Run"/>) against the library's.</summary>
+    public static IEnumerable<ImageComparison> Compare(int pixels, float[] expectedMaps, float[] expectedScores, Dictionary<string, Array> batch)
+    {
+        var maps = (float[])batch[OnnxPostProcessing.MapOutput];
+        var scores = (float[])batch[OnnxPostProcessing.ScoreOutput];
+        for (var i = 0; i < expectedScores.Length; i++)
+        {
+            yield return new ImageComparison(i, expectedMaps.AsSpan(i * pixels, pixels).ToArray(), maps.AsSpan(i * pixels, pixels).ToArray(), expectedScores[i], scores[i]);
         }
     }
 
@@ -93,4 +99,35 @@ internal static class OnnxParity
         var threshold = (sorted[sorted.Length / 2 - 1] + (double)sorted[sorted.Length / 2]) / 2;
         return new Calibration(threshold, new ScoreNormalization(threshold, sorted[0], sorted[^1]));
     }
+}
+
+/// <summary>One image's map and score from the library (expected) and from the exported graph (actual).</summary>
+internal sealed record ImageComparison(int Index, float[] ExpectedMap, float[] ActualMap, float ExpectedScore, float ActualScore)
+{
+    public float Range => ExpectedMap.Max() - ExpectedMap.Min();
+
+    public float WorstDifference => ActualMap.Zip(ExpectedMap, (a, b) => Math.Abs(a - b)).Max();
+
+    public float ScoreDifference => Math.Abs(ActualScore - ExpectedScore) / Math.Abs(ExpectedScore);
+
+    /// <summary>Pearson's correlation of the two maps.</summary>
+    public double Correlation
+    {
+        get
+        {
+            double meanA = ActualMap.Average(), meanB = ExpectedMap.Average();
+            double covariance = 0, varianceA = 0, varianceB = 0;
+            for (var i = 0; i < ActualMap.Length; i++)
+            {
+                covariance += (ActualMap[i] - meanA) * (ExpectedMap[i] - meanB);
+                varianceA += (ActualMap[i] - meanA) * (ActualMap[i] - meanA);
+                varianceB += (ExpectedMap[i] - meanB) * (ExpectedMap[i] - meanB);
+            }
+
+            return covariance / Math.Sqrt(varianceA * varianceB);
+        }
+    }
+
+    public override string ToString() =>
+        $"image {Index}: map max |diff| {WorstDifference:E2} = {WorstDifference / Range:E2} of the range {Range:E2}, correlation {Correlation:F4}; score {ExpectedScore:G9} vs {ActualScore:G9}, relative {ScoreDifference:E2}";
 }

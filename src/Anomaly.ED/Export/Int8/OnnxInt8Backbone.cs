@@ -53,7 +53,7 @@ internal static class OnnxInt8Backbone
         {
             var input = x.Quantization ?? throw new InvalidOperationException($"The input of '{convolution.Name}' is not quantized.");
 
-            // After a ReLU the range starts at 0, so the zero point is 0 and uint8's saturation is the ReLU.
+            // The calibration records a ReLU's output, whose range starts at 0: the zero point is 0 and uint8's saturation is the ReLU.
             var output = Parameters(convolution.Name);
             var weight = convolution.Weight;
             var weightScale = weight.abs().amax([1, 2, 3]).clamp_min(1e-12f) / sbyte.MaxValue;
@@ -71,11 +71,6 @@ internal static class OnnxInt8Backbone
                 OnnxGraphBuilder.Ints("kernel_shape", weight.shape[2..]),
                 OnnxGraphBuilder.Ints("strides", convolution.Stride, convolution.Stride),
                 OnnxGraphBuilder.Ints("pads", convolution.Padding, convolution.Padding, convolution.Padding, convolution.Padding));
-            if (relu && output.ZeroPoint != 0)
-            {
-                throw new InvalidOperationException($"The calibrated range of '{convolution.Name}' follows a ReLU but goes below zero.");
-            }
-
             return new Value(y, output);
         }
 
