@@ -32,7 +32,8 @@ internal static class OnnxBackbone
     {
         using var scope = g.Scope("backbone");
         using var tensors = NewDisposeScope();
-        return ResNetWalk.Walk(extractor, new FloatOperations(g), images);
+        using var walk = new ResNetWalk(extractor);
+        return walk.Walk(new FloatOperations(g), images);
     }
 
     private sealed class FloatOperations(OnnxGraphBuilder g) : IResNetOperations<string>

@@ -18,13 +18,14 @@ internal static class BackboneCalibration
     {
         var ranges = new Dictionary<string, ActivationRange>(StringComparer.Ordinal);
         using var noGrad = no_grad();
+        using var walk = new ResNetWalk(extractor);
+        var operations = new RecordingOperations(ranges);
         foreach (var batch in batches)
         {
             using var owned = batch;
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var operations = new RecordingOperations(ranges);
-            ResNetWalk.Walk(extractor, operations, batch.to(extractor.Device));
+            walk.Walk(operations, batch.to(extractor.Device));
         }
 
         return ranges.Count > 0 ? ranges : throw new ArgumentException("Calibration needs at least one image batch.", nameof(batches));

@@ -31,7 +31,8 @@ internal static class OnnxInt8Backbone
         using var tensors = NewDisposeScope();
         var operations = new Int8Operations(g, ranges);
         var quantized = operations.Quantize(images, UInt8Quantization.Covering(ImageRange(transform)));
-        return [.. ResNetWalk.Walk(extractor, operations, quantized).Select(feature => feature.Name)];
+        using var walk = new ResNetWalk(extractor);
+        return [.. walk.Walk(operations, quantized).Select(feature => feature.Name)];
     }
 
     // Every value (pixel / 255 - mean) / std can take, so that no image saturates at the input.
